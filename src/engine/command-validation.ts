@@ -12,10 +12,12 @@ import type { AmendCommand, MarketRules, PlaceCommand, RejectReason } from './ty
  * is checked for its type too: a malformed entry is rejected, never thrown on.
  */
 
-const SIDES = new Set(['buy', 'sell']);
-const ORDER_TYPES = new Set(['limit', 'market']);
-const TIMES_IN_FORCE = new Set(['GTC', 'IOC', 'FOK']);
-const STP_MODES = new Set(['expire_taker', 'expire_maker', 'expire_both', 'none']);
+// Plain comparisons rather than Set lookups: this runs once per order on the hot path.
+const validSide = (v: unknown) => v === 'buy' || v === 'sell';
+const validOrderType = (v: unknown) => v === 'limit' || v === 'market';
+const validTimeInForce = (v: unknown) => v === 'GTC' || v === 'IOC' || v === 'FOK';
+const validStp = (v: unknown) =>
+  v === 'expire_taker' || v === 'none' || v === 'expire_maker' || v === 'expire_both';
 
 export function checkPlace(c: PlaceCommand, rules: MarketRules): RejectReason | null {
   const isMarket = c.orderType === 'market';
@@ -23,10 +25,10 @@ export function checkPlace(c: PlaceCommand, rules: MarketRules): RejectReason | 
     !isSafePositiveInteger(c.userId) ||
     typeof c.orderId !== 'string' ||
     c.orderId.length === 0 ||
-    !SIDES.has(c.side) ||
-    !ORDER_TYPES.has(c.orderType) ||
-    !TIMES_IN_FORCE.has(c.timeInForce) ||
-    !STP_MODES.has(c.selfTradePrevention) ||
+    !validSide(c.side) ||
+    !validOrderType(c.orderType) ||
+    !validTimeInForce(c.timeInForce) ||
+    !validStp(c.selfTradePrevention) ||
     typeof c.postOnly !== 'boolean' ||
     !isSafeNonNegativeInteger(c.quoteLimit) ||
     (isMarket && (c.price !== 0 || c.timeInForce === 'GTC')) ||
