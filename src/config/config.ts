@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { compileMarkets, type CompiledMarket, type MarketDefinition } from '../markets/market-rules.ts';
+
+/**
+ * The one place that reads the environment and config/. Everything else receives a `Config`
+ * (entry points call `loadConfig()` once; tests build one with `loadConfig({ ...overrides })`).
+ * Invalid settings fail at boot with every problem listed, never later.
+ */
+
+/** Documented development default; production refuses to start with it (DESIGN.md §4). */
+export const DEV_JWT_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+const integer = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  /** HTTP port of the API. */
+  PORT: integer(0, 65535, 8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** HS256 secret for bearer tokens; at least 32 characters. */
+  JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
+  /** Largest accepted request body in bytes. */
+  BODY_LIMIT_BYTES: integer(256, 1_048_576, 16_384),
+  /** How long `?wait=true` waits for the engine's outcome before answering with the 202 ack. */
+  WAIT_TIMEOUT_MS: integer(1, 60_000, 2_000),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /** Prefix of every Redis key: lets tests and several deployments share one Redis. */
+  KEY_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9_-]{1,32}$/, 'KEY_PREFIX: 1-32 characters of a-z, 0-9, _ or -')
+    .default('ex'),
+  MYSQL_URL: z.string().url().default('mysql://root@127.0.0.1:3306/test'),
+  /** Symbols map to this many shards by a stable hash; fixed for the life of a deployment. */
+  SHARD_COUNT: integer(1, 4096, 64),
+  /** Matching threads per worker process. */
+  WORKER_THREADS: integer(1, 64, 1),
+  /** A shard lease expires this long after its last renewal. */
+  LEASE_TTL_MS: integer(500, 120_000, 5_000),
+  /** Most stream entries read and matched in one batch. */
+  BATCH_SIZE: integer(1, 10_000, 256),
+  /** Writer flush thresholds (DESIGN.md §5). */
+  FLUSH_ROWS: integer(1, 100_000, 100),
+  FLUSH_INTERVAL_MS: integer(1, 60_000, 500),
+  MARKETS_FILE: z.string().default('config/markets.json'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  readonly env: 'development' | 'test' | 'production';
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    readonly bodyLimitBytes: number;
+    readonly waitTimeoutMs: number;
+  };
+  readonly auth: { readonly jwtSecret: string };
+  readonly redis: { readonly url: string; readonly keyPrefix: string };
+  readonly mysql: { readonly url: string };
+  readonly matcher: {
+    readonly shardCount: number;
+    readonly workerThreads: number;
+    readonly leaseTtlMs: number;
+    readonly batchSize: number;
+  };
+  readonly writer: { readonly flushRows: number; readonly flushIntervalMs: number };
+  /** The default markets seeded at first start, compiled and checked. */
+  readonly seedMarkets: ReadonlyMap<string, CompiledMarket>;
+  readonly logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+  }
+  const e = parsed.data;
+  if (e.NODE_ENV === 'production' && (e.JWT_SECRET === undefined || e.JWT_SECRET === DEV_JWT_SECRET)) {
+    throw new ConfigError(
+      'JWT_SECRET must be set (32+ characters, not the development default) when NODE_ENV=production',
+    );
+  }
+  const config: Config = {
+    env: e.NODE_ENV,
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      bodyLimitBytes: e.BODY_LIMIT_BYTES,
+      waitTimeoutMs: e.WAIT_TIMEOUT_MS,
+    },
+    auth: { jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET },
+    redis: { url: e.REDIS_URL, keyPrefix: e.KEY_PREFIX },
+    mysql: { url: e.MYSQL_URL },
+    matcher: {
+      shardCount: e.SHARD_COUNT,
+      workerThreads: e.WORKER_THREADS,
+      leaseTtlMs: e.LEASE_TTL_MS,
+      batchSize: e.BATCH_SIZE,
+    },
+    writer: { flushRows: e.FLUSH_ROWS, flushIntervalMs: e.FLUSH_INTERVAL_MS },
+    seedMarkets: loadMarkets(e.MARKETS_FILE),
+    logLevel: e.LOG_LEVEL,
+  };
+  return deepFreeze(config);
+}
+
+function loadMarkets(file: string): ReadonlyMap<string, CompiledMarket> {
+  const path = file.startsWith('/') ? file : PROJECT_ROOT + file;
+  let definitions: MarketDefinition[];
+  try {
+    definitions = JSON.parse(readFileSync(path, 'utf8')) as MarketDefinition[];
+  } catch (error) {
+    throw new ConfigError(`MARKETS_FILE ${path}: ${(error as Error).message}`);
+  }
+  try {
+    return compileMarkets(definitions);
+  } catch (error) {
+    throw new ConfigError(`MARKETS_FILE ${path}: ${(error as Error).message}`);
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !(value instanceof Map) && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
