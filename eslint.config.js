@@ -22,8 +22,14 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'os', 'crypto', 'net', 'http', 'worker_threads'], message: 'src/engine does no I/O.' },
-            { group: ['ioredis', 'mysql2', 'mysql2/*', 'prom-client', 'bullmq', 'fastify', 'pino'], message: 'src/engine does no I/O.' },
+            {
+              group: ['node:*', 'fs', 'path', 'os', 'crypto', 'net', 'http', 'worker_threads'],
+              message: 'src/engine does no I/O.',
+            },
+            {
+              group: ['ioredis', 'mysql2', 'mysql2/*', 'prom-client', 'bullmq', 'fastify', 'pino'],
+              message: 'src/engine does no I/O.',
+            },
             { group: ['../*', '!../engine/*'], message: 'src/engine imports nothing outside itself.' },
           ],
         },
@@ -44,7 +50,10 @@ export default tseslint.config(
       ],
       'no-restricted-syntax': [
         'error',
-        { selector: 'NewExpression[callee.name="Date"]', message: 'Time comes from the command (the stream id).' },
+        {
+          selector: 'NewExpression[callee.name="Date"]',
+          message: 'Time comes from the command (the stream id).',
+        },
       ],
     },
   },
