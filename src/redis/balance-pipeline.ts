@@ -1,0 +1,98 @@
+import type { ChainableCommander } from 'ioredis';
+import type { BalanceOps, Op, Release, Settlement } from './balance-ops.ts';
+import {
+  toBalanceError,
+  type DepositResult,
+  type HoldResult,
+  type ReleaseResult,
+  type SettleResult,
+  type WithdrawResult,
+} from './balance-replies.ts';
+
+/**
+ * The balance operations appended to an ioredis pipeline, so that a matcher sends a whole batch of
+ * holds and settlements in one round trip. Each append returns a handle that knows its place in the
+ * pipeline; after `exec()`, `handle.read(replies)` (or `readAll`) gives the typed result.
+ *
+ *   const batch = store.pipelined(redis.pipeline());
+ *   const held = batch.hold(7, 'o-1', 'USDT', 500n);
+ *   const settled = batch.settle({ ... });
+ *   const replies = await batch.pipeline.exec();
+ *   const [h, s] = readAll([held, settled], replies); // [HoldResult, SettleResult]
+ *
+ * Other commands may share the pipeline. It must be a plain pipeline (`redis.pipeline()`), not MULTI,
+ * whose replies are shifted by the MULTI itself. On Redis Cluster one pipeline must stay on one node:
+ * there, prefer the awaited calls with `enableAutoPipelining`, which groups them per node.
+ */
+
+/** The replies of `pipeline.exec()`. */
+export type PipelineReplies = ReadonlyArray<readonly [error: Error | null, reply: unknown]> | null;
+
+/** An operation appended to a pipeline: its place there, and its typed result once executed. */
+export interface Queued<T> {
+  readonly index: number;
+  /** Decodes this operation's reply; throws its error (a BalanceScriptError for a script's refusal). */
+  read(replies: PipelineReplies): T;
+}
+
+export type ResultsOf<Q extends readonly Queued<unknown>[]> = {
+  -readonly [K in keyof Q]: Q[K] extends Queued<infer T> ? T : never;
+};
+
+/** Reads several queued operations at once, typed in order: `readAll([a, b], replies)`. */
+export function readAll<const Q extends readonly Queued<unknown>[]>(
+  queued: Q,
+  replies: PipelineReplies,
+): ResultsOf<Q> {
+  return queued.map((q) => q.read(replies)) as ResultsOf<Q>;
+}
+
+/** The balance operations, appended to a pipeline. Its owner runs `exec()` and reads the handles. */
+export class BalancePipeline {
+  constructor(
+    private readonly ops: BalanceOps,
+    readonly pipeline: ChainableCommander,
+  ) {
+    if (typeof pipeline.balanceSettle !== 'function') {
+      throw new TypeError('create the pipeline after a BalanceStore was constructed on its client');
+    }
+  }
+
+  deposit(userId: number, asset: string, amount: bigint, depositId: string): Queued<DepositResult> {
+    return this.queue(this.ops.deposit(userId, asset, amount, depositId));
+  }
+
+  withdraw(userId: number, asset: string, amount: bigint, withdrawalId: string): Queued<WithdrawResult> {
+    return this.queue(this.ops.withdraw(userId, asset, amount, withdrawalId));
+  }
+
+  hold(userId: number, orderId: string, asset: string, amount: bigint | 'all'): Queued<HoldResult> {
+    return this.queue(this.ops.hold(userId, orderId, asset, amount));
+  }
+
+  holdMore(userId: number, orderId: string, entryId: string, amount: bigint): Queued<HoldResult> {
+    return this.queue(this.ops.holdMore(userId, orderId, entryId, amount));
+  }
+
+  settle(settlement: Settlement): Queued<SettleResult> {
+    return this.queue(this.ops.settle(settlement));
+  }
+
+  release(release: Release): Queued<ReleaseResult> {
+    return this.queue(this.ops.release(release));
+  }
+
+  private queue<T>(op: Op<T>): Queued<T> {
+    const index = this.pipeline.length;
+    op.send(this.pipeline);
+    return {
+      index,
+      read(replies) {
+        const entry = replies?.[index];
+        if (!entry) throw new RangeError(`no reply at pipeline index ${index}: was the pipeline executed?`);
+        if (entry[0]) throw toBalanceError(entry[0]);
+        return op.decode(entry[1]);
+      },
+    };
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Every Redis key name comes from here. Keys are designed for Redis Cluster (DESIGN.md §7): all
+ * keys of a symbol share the hash tag `{SYMBOL}` and all keys of a user share `{u:ID}`, so every
+ * Lua script and multi-key command touches one slot and nothing needs a cross-slot operation.
+ * A shard lease is alone in its slot. The prefix (`KEY_PREFIX`, default `ex`) lets tests and
+ * several deployments share one Redis.
+ */
+
+export interface Keys {
+  readonly prefix: string;
+  /** Matches every key of this prefix (SCAN MATCH), for cleanup and inspection. */
+  readonly pattern: string;
+
+  // Per symbol, hash tag {SYMBOL}.
+  /** Stream: the symbol's commands (place, cancel, amend, fee changes) in matching order. */
+  orderStream(symbol: string): string;
+  /** String: the latest depth snapshot of the symbol, JSON, written by its matcher (throttled). */
+  depth(symbol: string): string;
+  /** List: the symbol's most recent public trades, newest first, capped. */
+  recentTrades(symbol: string): string;
+
+  // Per shard.
+  /** String: the shard's lease, `SET NX PX` with its owner's random token (DESIGN.md §2). */
+  shardLease(shard: number): string;
+
+  // Per user, hash tag {u:ID}; contents in docs/balances.md.
+  /** Hash: `a:<ASSET>` available, `l:<ASSET>` locked, `f:<ASSET>` fees paid. */
+  balances(userId: number): string;
+  /** Hash: hold records per order id, and amend holds per `<orderId>#<entryId>`. */
+  holds(userId: number): string;
+  /** Hash: `<SYMBOL>` → position of the last settlement or release applied. */
+  cursor(userId: number): string;
+  /** Hash: `<depositId>` → `<asset> <amount>`. */
+  deposits(userId: number): string;
+  /** Hash: `<withdrawalId>` → `<asset> <amount>`, or `R <asset> <amount>` when refused. */
+  withdrawals(userId: number): string;
+}
+
+const PREFIX = /^[a-z0-9_-]{1,32}$/;
+/** `BASE-QUOTE` with assets as src/markets/market-rules.ts defines them. */
+const SYMBOL = /^[A-Z0-9]{2,12}-[A-Z0-9]{2,12}$/;
+
+export class KeyError extends Error {
+  override readonly name = 'KeyError';
+}
+
+function symbolTag(symbol: string): string {
+  if (!SYMBOL.test(symbol))
+    throw new KeyError(`symbol must look like BTC-USDT, got ${JSON.stringify(symbol)}`);
+  return `{${symbol}}`;
+}
+
+function userTag(userId: number): string {
+  if (!Number.isSafeInteger(userId) || userId <= 0) {
+    throw new KeyError(`userId must be a positive safe integer, got ${String(userId)}`);
+  }
+  return `{u:${userId}}`;
+}
+
+export function createKeys(prefix: string): Keys {
+  if (!PREFIX.test(prefix)) {
+    throw new KeyError(
+      `key prefix must be 1-32 characters of a-z, 0-9, _ or -, got ${JSON.stringify(prefix)}`,
+    );
+  }
+  const p = prefix;
+  return Object.freeze({
+    prefix,
+    pattern: `${p}:*`,
+    orderStream: (symbol: string) => `${p}:orders:${symbolTag(symbol)}`,
+    depth: (symbol: string) => `${p}:depth:${symbolTag(symbol)}`,
+    recentTrades: (symbol: string) => `${p}:trades:${symbolTag(symbol)}`,
+    shardLease: (shard: number) => {
+      if (!Number.isSafeInteger(shard) || shard < 0) throw new KeyError(`shard must be >= 0, got ${shard}`);
+      return `${p}:lease:{shard:${shard}}`;
+    },
+    balances: (userId: number) => `${p}:bal:${userTag(userId)}`,
+    holds: (userId: number) => `${p}:holds:${userTag(userId)}`,
+    cursor: (userId: number) => `${p}:cursor:${userTag(userId)}`,
+    deposits: (userId: number) => `${p}:deposits:${userTag(userId)}`,
+    withdrawals: (userId: number) => `${p}:withdrawals:${userTag(userId)}`,
+  });
+}
