@@ -34,7 +34,7 @@ export function checkPlace(c: PlaceCommand, rules: MarketRules): RejectReason | 
     (isMarket && (c.price !== 0 || c.timeInForce === 'GTC')) ||
     (c.postOnly && (isMarket || c.timeInForce !== 'GTC')) ||
     (c.quoteLimit > 0 && (c.side === 'sell' || !isMarket)) ||
-    (isMarket && c.side === 'buy' && c.quantity === 0 && c.quoteLimit > 0 && c.timeInForce === 'FOK')
+    (isMarket && c.side === 'buy' && c.quantity === 0 && c.timeInForce === 'FOK')
   ) {
     return 'INVALID_ORDER';
   }

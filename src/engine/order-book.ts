@@ -227,12 +227,20 @@ export class OrderBook implements MatchingBook {
         }
         const quote = lots * unitQuote;
         if (taker.filledQuote + quote > MAX_SAFE) return Stop.NotionalLimit;
+        if (maker.filledQuote + quote > MAX_SAFE) {
+          // Possible only for an order that took at a better price than its limit before it rested.
+          this.removeResting(maker, opposite);
+          this.expire(maker, 'NOTIONAL_LIMIT', timestamp, out);
+          continue;
+        }
         this.trade(maker, taker, level, lots, quote, timestamp, out);
         if (maker.remaining === 0) {
           this.removeResting(maker, opposite);
           this.done(maker, 'filled', timestamp, out);
         }
         if (taker.quantity !== 0 && taker.remaining === 0) return Stop.Filled;
+        // A market buy by quote amount that spent its budget to the last unit is done, book or no book.
+        if (taker.quantity === 0 && taker.filledQuote === taker.quoteLimit) return Stop.Funds;
       }
       // The loop only leaves a level that it emptied, and removeResting dropped that level already.
     }
@@ -299,6 +307,7 @@ export class OrderBook implements MatchingBook {
         }
         const quote = lots * unitQuote;
         if (spent + quote > MAX_SAFE) return false;
+        if (maker.filledQuote + quote > MAX_SAFE) continue; // that maker would expire (NOTIONAL_LIMIT)
         spent += quote;
         needed -= lots;
         if (needed === 0) return true;
