@@ -2,7 +2,7 @@ import { BookSide } from './book-side.ts';
 import { checkAmend, checkPlace, validFeePpm } from './command-validation.ts';
 import { applyPpmFloor, floorDiv, isSafePositiveInteger, MAX_SAFE } from './integer-math.ts';
 import type { PriceLevel } from './price-level.ts';
-import { RestingOrder } from './resting-order.ts';
+import { OrderPool, type RestingOrder } from './resting-order.ts';
 import { hashSnapshot } from './snapshot.ts';
 import type {
   AmendCommand,
@@ -43,6 +43,7 @@ export class OrderBook implements MatchingBook {
   private readonly asks = new BookSide('sell');
   private readonly orders = new Map<string, RestingOrder>();
   private readonly users = new UserOrders();
+  private readonly pool = new OrderPool();
   private currentRules: MarketRules;
   private seq = 0;
   private lastTimestamp = 0;
@@ -55,18 +56,20 @@ export class OrderBook implements MatchingBook {
     const book = new OrderBook(snapshot.rules);
     const all = [...snapshot.bids, ...snapshot.asks].sort((a, b) => a.entrySeq - b.entrySeq);
     for (const view of all) {
-      const order = new RestingOrder(
-        view.orderId,
-        view.userId,
-        view.side,
-        view.price,
-        view.quantity,
-        view.quoteLimit,
-        view.timeInForce,
-        view.postOnly,
-        view.selfTradePrevention,
-        view.timestamp,
-      );
+      const order = book.pool
+        .acquire()
+        .init(
+          view.orderId,
+          view.userId,
+          view.side,
+          view.price,
+          view.quantity,
+          view.quoteLimit,
+          view.timeInForce,
+          view.postOnly,
+          view.selfTradePrevention,
+          view.timestamp,
+        );
       order.remaining = view.remainingQuantity;
       order.filled = view.filledQuantity;
       order.filledQuote = view.filledQuote;
@@ -160,18 +163,20 @@ export class OrderBook implements MatchingBook {
       quoteLimit: c.quoteLimit,
       timeInForce: c.timeInForce,
     });
-    const taker = new RestingOrder(
-      c.orderId,
-      c.userId,
-      c.side,
-      c.price,
-      c.quantity,
-      c.quoteLimit,
-      c.timeInForce,
-      c.postOnly,
-      c.selfTradePrevention,
-      c.timestamp,
-    );
+    const taker = this.pool
+      .acquire()
+      .init(
+        c.orderId,
+        c.userId,
+        c.side,
+        c.price,
+        c.quantity,
+        c.quoteLimit,
+        c.timeInForce,
+        c.postOnly,
+        c.selfTradePrevention,
+        c.timestamp,
+      );
     if (c.timeInForce === 'FOK' && !this.canFillCompletely(taker)) {
       this.expire(taker, 'FOK_NOT_FILLABLE', c.timestamp, out);
       return;
@@ -508,6 +513,8 @@ export class OrderBook implements MatchingBook {
       filledQuantity: order.filled,
       filledQuote: order.filledQuote,
     });
+    // Final: the order has left every structure of the book (or never entered it), so reuse it.
+    this.pool.release(order);
   }
 
   private reject(
