@@ -53,7 +53,7 @@ has_files test/unit '*.test.ts' || {
 # closing line, "N passed, N failed, N skipped", which CI reads.
 passed=0 failed=0 skipped=0
 summary_log=$(mktemp)
-count() { grep -Eo "^ +[0-9]+ $1" "$summary_log" | awk '{ s += $1 } END { print s + 0 }'; }
+count() { { grep -Eo "^ +[0-9]+ $1" "$summary_log" || true; } | awk '{ s += $1 } END { print s + 0 }'; }
 print_totals() { printf '%d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped"; }
 for tier in unit integration e2e; do
   if has_files "test/$tier" '*.test.ts'; then
