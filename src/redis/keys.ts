@@ -18,6 +18,36 @@ export interface Keys {
   depth(symbol: string): string;
   /** List: the symbol's most recent public trades, newest first, capped. */
   recentTrades(symbol: string): string;
+  /** String: the order id a user's clientOrderId on this symbol already created (docs/pipeline.md). */
+  clientOrderId(symbol: string, userId: number, clientOrderId: string): string;
+  /** String: the book snapshot a new owner starts from, with the last entry id it covers. */
+  bookSnapshot(symbol: string): string;
+
+  // Per order, alone in its slot.
+  /** String: JSON OrderRecord of the read model (docs/pipeline.md). */
+  order(orderId: string): string;
+
+  // Per user and symbol, hash tag {u:ID}.
+  /** Sorted set: every order id of the user on the symbol, by creation time. */
+  userOrders(userId: number, symbol: string): string;
+  /** Sorted set: the user's open orders on the symbol, by creation time. */
+  userOpenOrders(userId: number, symbol: string): string;
+  /** List: the user's fills on the symbol, newest first, capped. */
+  userFills(userId: number, symbol: string): string;
+
+  // Global, each alone in its slot.
+  /** Hash: SYMBOL → JSON MarketDefinition. */
+  markets: string;
+  /** String counter: bumped on every market change. */
+  marketsVersion: string;
+  /** Pub/sub channel: a market changed (message: the symbol). */
+  marketsChanged: string;
+  /** String counter: API instance numbers for order-id snowflakes. */
+  instances: string;
+  /** Sorted set: live matcher threads, score = heartbeat deadline (ms). */
+  members: string;
+  /** Pub/sub channel of one API instance: outcomes of the commands it appended. */
+  outcomes(instanceId: string): string;
 
   // Per shard.
   /** String: the shard's lease, `SET NX PX` with its owner's random token (DESIGN.md §2). */
@@ -57,6 +87,20 @@ function userTag(userId: number): string {
   return `{u:${userId}}`;
 }
 
+const PLAIN_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** An id inside a key name: no braces (they would change the hash tag), no separators. */
+function plainId(id: string): string {
+  if (!PLAIN_ID.test(id))
+    throw new KeyError(`id must be 1-64 characters of A-Z a-z 0-9 _ -, got ${JSON.stringify(id)}`);
+  return id;
+}
+
+/** A symbol outside the hash tag (the key is tagged by something else). */
+function plainSymbol(symbol: string): string {
+  return symbolTag(symbol).slice(1, -1);
+}
+
 export function createKeys(prefix: string): Keys {
   if (!PREFIX.test(prefix)) {
     throw new KeyError(
@@ -70,6 +114,22 @@ export function createKeys(prefix: string): Keys {
     orderStream: (symbol: string) => `${p}:orders:${symbolTag(symbol)}`,
     depth: (symbol: string) => `${p}:depth:${symbolTag(symbol)}`,
     recentTrades: (symbol: string) => `${p}:trades:${symbolTag(symbol)}`,
+    clientOrderId: (symbol: string, userId: number, clientOrderId: string) =>
+      `${p}:coid:${symbolTag(symbol)}:${userTag(userId).slice(1, -1)}:${plainId(clientOrderId)}`,
+    bookSnapshot: (symbol: string) => `${p}:snapshot:${symbolTag(symbol)}`,
+    order: (orderId: string) => `${p}:order:${plainId(orderId)}`,
+    userOrders: (userId: number, symbol: string) =>
+      `${p}:user-orders:${userTag(userId)}:${plainSymbol(symbol)}`,
+    userOpenOrders: (userId: number, symbol: string) =>
+      `${p}:user-open:${userTag(userId)}:${plainSymbol(symbol)}`,
+    userFills: (userId: number, symbol: string) =>
+      `${p}:user-fills:${userTag(userId)}:${plainSymbol(symbol)}`,
+    markets: `${p}:markets`,
+    marketsVersion: `${p}:markets:version`,
+    marketsChanged: `${p}:markets:changed`,
+    instances: `${p}:instances`,
+    members: `${p}:members`,
+    outcomes: (instanceId: string) => `${p}:outcomes:${plainId(instanceId)}`,
     shardLease: (shard: number) => {
       if (!Number.isSafeInteger(shard) || shard < 0) throw new KeyError(`shard must be >= 0, got ${shard}`);
       return `${p}:lease:{shard:${shard}}`;
