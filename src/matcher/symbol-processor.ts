@@ -1,0 +1,212 @@
+import type { ChainableCommander, Redis } from 'ioredis';
+import { MAX_SAFE } from '../engine/integer-math.ts';
+import type { OrderBook } from '../engine/order-book.ts';
+import type { AmendCommand, Command, EngineEvent, PlaceCommand } from '../engine/types.ts';
+import type { CompiledMarket } from '../markets/market-rules.ts';
+import type { BalanceStore } from '../redis/balance-store.ts';
+import { decodeEntry, isUndecodable, type StreamCommand } from '../streams/command-codec.ts';
+import { GROUP, type RawEntry } from './command-stream.ts';
+import { effectsOf, extraHoldForAmend, holdForPlace } from './funds.ts';
+
+/** One command of a batch as the matcher handled it. */
+export interface ProcessedCommand {
+  readonly entry: StreamCommand;
+  /** The command as the engine saw it (a market buy by base carries its held budget), or null. */
+  readonly applied: Command | null;
+  /** The engine's events for this command (empty when it never reached the engine). */
+  readonly events: EngineEvent[];
+  /**
+   * Why the command never reached the engine: the balance scripts refused the funds
+   * (INSUFFICIENT_FUNDS), or a place was too malformed to compute a hold for (INVALID_ORDER).
+   */
+  readonly refusal: 'INSUFFICIENT_FUNDS' | 'INVALID_ORDER' | null;
+  /** A place whose funds were held, so that a rejection by the engine must release them. */
+  readonly held: boolean;
+}
+
+/** Everything downstream of the engine (read model, market data, outcomes) sees of a batch. */
+export interface ProcessedBatch {
+  readonly symbol: string;
+  readonly market: CompiledMarket;
+  readonly commands: readonly ProcessedCommand[];
+  readonly book: OrderBook;
+  readonly lastEntryId: string;
+}
+
+/** Appends the batch's downstream writes to the pipeline that also acknowledges the entries. */
+export interface BatchObserver {
+  record(batch: ProcessedBatch, pipeline: ChainableCommander): Promise<void>;
+}
+
+export interface ProcessorLog {
+  warn(details: object, message: string): void;
+}
+
+/**
+ * The single writer of one symbol: runs a batch of stream entries through holds, the engine,
+ * settlements and the read model, then acknowledges them (DESIGN.md §1). Every effect outside the
+ * engine is idempotent (docs/balances.md), so replaying entries after a crash or a handover changes
+ * nothing twice: holds return their recorded outcome, settlements and releases skip positions
+ * already applied.
+ *
+ * Round trips per batch: one pipeline of holds, one of settlements and releases, one for the read
+ * model with the XACK; an amend that needs more funds adds two (it must see the book as it is then).
+ */
+export class SymbolProcessor {
+  private entryId: string;
+
+  constructor(
+    readonly symbol: string,
+    private market: CompiledMarket,
+    readonly book: OrderBook,
+    lastEntryId: string,
+    private readonly deps: {
+      readonly redis: Redis;
+      readonly stream: string;
+      readonly balances: BalanceStore;
+      readonly observer: BatchObserver;
+      readonly log: ProcessorLog;
+    },
+  ) {
+    this.entryId = lastEntryId;
+  }
+
+  /** Id of the last entry whose effects are all applied. */
+  get lastEntryId(): string {
+    return this.entryId;
+  }
+
+  updateMarket(market: CompiledMarket): void {
+    this.market = market;
+  }
+
+  async process(entries: readonly RawEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const decoded: StreamCommand[] = [];
+    for (const [id, fields] of entries) {
+      const entry = decodeEntry(id, fields);
+      if (isUndecodable(entry))
+        this.deps.log.warn({ symbol: this.symbol, ...entry }, 'skipping undecodable entry');
+      else decoded.push(entry);
+    }
+    const processed: ProcessedCommand[] = [];
+    let start = 0;
+    while (start < decoded.length) {
+      if (decoded[start]!.command.type === 'amend') {
+        processed.push(await this.amend(decoded[start]!));
+        start++;
+        continue;
+      }
+      let end = start;
+      while (end < decoded.length && decoded[end]!.command.type !== 'amend') end++;
+      processed.push(...(await this.run(decoded.slice(start, end))));
+      start = end;
+    }
+    await this.settle(processed);
+    const lastEntryId = entries[entries.length - 1]![0];
+    const pipeline = this.deps.redis.pipeline();
+    await this.deps.observer.record(
+      { symbol: this.symbol, market: this.market, commands: processed, book: this.book, lastEntryId },
+      pipeline,
+    );
+    pipeline.xack(this.deps.stream, GROUP, ...entries.map(([id]) => id));
+    failOnError(await pipeline.exec());
+    this.entryId = lastEntryId;
+  }
+
+  /** Holds the funds of every place in one pipeline, then applies the commands in order. */
+  private async run(entries: readonly StreamCommand[]): Promise<ProcessedCommand[]> {
+    const batch = this.deps.balances.pipelined(this.deps.redis.pipeline());
+    const holds = entries.map((entry) => {
+      const c = entry.command;
+      if (c.type !== 'place' || !this.holdable(c)) return null;
+      const hold = holdForPlace(c, this.market);
+      return batch.hold(c.userId, c.orderId, hold.asset, hold.amount);
+    });
+    const replies = batch.pipeline.length > 0 ? await batch.pipeline.exec() : [];
+    return entries.map((entry, i) => {
+      const queued = holds[i];
+      if (queued === null || queued === undefined) {
+        if (entry.command.type === 'place') return refused(entry, 'INVALID_ORDER');
+        return this.apply(entry, entry.command, false);
+      }
+      const hold = queued.read(replies);
+      if (hold.status !== 'OK') return refused(entry, 'INSUFFICIENT_FUNDS');
+      const c = entry.command as PlaceCommand;
+      // A market buy by base quantity spends at most what was held for it (the whole balance, capped
+      // to what the engine counts exactly).
+      const budgeted =
+        c.side === 'buy' && c.orderType === 'market' && c.quantity > 0
+          ? { ...c, quoteLimit: hold.amount > BigInt(MAX_SAFE) ? MAX_SAFE : Number(hold.amount) }
+          : c;
+      return this.apply(entry, budgeted, true);
+    });
+  }
+
+  /**
+   * Only a place well-formed enough to compute its hold gets one; the others are refused before the
+   * engine (the API never writes them: this guards the stream against any other writer). The engine
+   * repeats its own, complete checks on what gets through, and a refusal there releases the hold.
+   */
+  private holdable(c: PlaceCommand): boolean {
+    const positive = (n: unknown) => typeof n === 'number' && Number.isSafeInteger(n) && n > 0;
+    const nonNegative = (n: unknown) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+    if (!positive(c.userId) || typeof c.orderId !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(c.orderId))
+      return false;
+    if (c.side !== 'buy' && c.side !== 'sell') return false;
+    if (!nonNegative(c.quantity) || !nonNegative(c.quoteLimit)) return false;
+    if (c.orderType === 'limit') return positive(c.price) && positive(c.quantity);
+    if (c.orderType !== 'market') return false;
+    return c.quantity > 0 || (c.side === 'buy' && c.quoteLimit > 0);
+  }
+
+  private apply(entry: StreamCommand, command: Command, held: boolean): ProcessedCommand {
+    const events: EngineEvent[] = [];
+    this.book.apply(command, events);
+    return { entry, applied: command, events, refusal: null, held };
+  }
+
+  /** An amend that raises what the order needs holds the difference first, or is refused. */
+  private async amend(entry: StreamCommand): Promise<ProcessedCommand> {
+    const c = entry.command as AmendCommand;
+    const order = typeof c.orderId === 'string' ? this.book.getOrder(c.orderId) : undefined;
+    if (order !== undefined && order.userId === c.userId && validAmendNumbers(c)) {
+      const hold = await this.deps.balances.getHold(c.userId, c.orderId);
+      const held = hold?.state === 'active' ? hold.held : 0n;
+      const extra = extraHoldForAmend(order, c, held, this.market);
+      if (extra > 0n) {
+        const result = await this.deps.balances.holdMore(c.userId, c.orderId, entry.entryId, extra);
+        if (result.status !== 'OK') return refused(entry, 'INSUFFICIENT_FUNDS');
+      }
+    }
+    return this.apply(entry, c, false);
+  }
+
+  /** Settlements and releases of the whole batch, in event order, in one pipeline. */
+  private async settle(processed: readonly ProcessedCommand[]): Promise<void> {
+    const batch = this.deps.balances.pipelined(this.deps.redis.pipeline());
+    const queued = [];
+    for (const command of processed) {
+      for (const effect of effectsOf(command.events, this.market, command.held)) {
+        queued.push(effect.kind === 'settle' ? batch.settle(effect) : batch.release(effect));
+      }
+    }
+    if (queued.length === 0) return;
+    const replies = await batch.pipeline.exec();
+    // Reading each reply throws on a script error: a broken invariant must stop the symbol, loudly.
+    for (const q of queued) q.read(replies);
+  }
+}
+
+function refused(entry: StreamCommand, refusal: 'INSUFFICIENT_FUNDS' | 'INVALID_ORDER'): ProcessedCommand {
+  return { entry, applied: null, events: [], refusal, held: false };
+}
+
+function validAmendNumbers(c: AmendCommand): boolean {
+  const ok = (n: unknown) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+  return ok(c.price) && ok(c.quantity) && (c.price > 0 || c.quantity > 0);
+}
+
+function failOnError(replies: Array<[Error | null, unknown]> | null): void {
+  for (const [error] of replies ?? []) if (error) throw error;
+}
