@@ -124,8 +124,9 @@ export function createKeys(prefix: string): Keys {
       `${p}:user-open:${userTag(userId)}:${plainSymbol(symbol)}`,
     userFills: (userId: number, symbol: string) =>
       `${p}:user-fills:${userTag(userId)}:${plainSymbol(symbol)}`,
-    markets: `${p}:markets`,
-    marketsVersion: `${p}:markets:version`,
+    // One hash tag for both, so that an upsert's MULTI and the seed script touch one Cluster slot.
+    markets: `${p}:{markets}`,
+    marketsVersion: `${p}:{markets}:version`,
     marketsChanged: `${p}:markets:changed`,
     instances: `${p}:instances`,
     members: `${p}:members`,

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { readdirSync } from 'node:fs';
 import { BALANCE_SCRIPTS } from '../../../src/redis/balance-scripts.ts';
+import { INTAKE_SCRIPTS } from '../../../src/redis/intake-scripts.ts';
+import { LEASE_SCRIPTS } from '../../../src/redis/lease-scripts.ts';
 import { createKeys, KeyError } from '../../../src/redis/keys.ts';
 import { loadLuaScript, ScriptLoadError } from '../../../src/redis/scripts.ts';
 
@@ -9,10 +11,16 @@ const LUA_DIR = new URL('../../../src/redis/lua/', import.meta.url);
 describe('redis/scripts: the Lua files and the key builder', () => {
   const files = readdirSync(LUA_DIR).filter((name) => name.endsWith('.lua'));
 
+  const allScripts = [
+    ...Object.values(BALANCE_SCRIPTS),
+    ...Object.values(LEASE_SCRIPTS),
+    ...Object.values(INTAKE_SCRIPTS),
+  ];
+
   it('registers every script file, each named <name>-<numberOfKeys>.lua', () => {
-    const registered = Object.values(BALANCE_SCRIPTS).map((script) => script.file);
+    const registered = allScripts.map((script) => script.file);
     expect([...registered].sort()).to.deep.equal([...files].sort());
-    for (const script of Object.values(BALANCE_SCRIPTS)) {
+    for (const script of allScripts) {
       expect(script.file).to.match(new RegExp(`^[a-z-]+-${script.numberOfKeys}\\.lua$`));
     }
   });
@@ -33,6 +41,19 @@ describe('redis/scripts: the Lua files and the key builder', () => {
       expect(used('ARGV')).to.equal(argc);
       expect(header).to.match(/Output:/);
       expect(script.lua).not.to.match(/@include/);
+    });
+  }
+
+  // The intake scripts take a variable number of field/value pairs after their fixed arguments.
+  for (const script of Object.values(INTAKE_SCRIPTS)) {
+    it(`${script.file}: its header lists its KEYS and its first ARGV, and what it replies`, () => {
+      const header = /^--\[\[([\s\S]*?)\]\]/.exec(script.lua)?.[1] ?? '';
+      const keys = [...header.matchAll(/^ {4}KEYS\[(\d+)\]/gm)].map((m) => Number(m[1]));
+      expect(keys).to.deep.equal(Array.from({ length: script.numberOfKeys }, (_, i) => i + 1));
+      expect(header).to.match(/^ {4}ARGV\[1\]/m);
+      expect(header).to.match(/Output:/);
+      const used = [...script.lua.matchAll(/KEYS\[(\d+)\]/g)].map((m) => Number(m[1]));
+      expect(Math.max(...used)).to.equal(script.numberOfKeys);
     });
   }
 
