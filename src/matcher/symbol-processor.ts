@@ -31,11 +31,17 @@ export interface ProcessedBatch {
   readonly commands: readonly ProcessedCommand[];
   readonly book: OrderBook;
   readonly lastEntryId: string;
+  /** The entries were handled before, by this or a previous owner: a takeover's replay. */
+  readonly replaying: boolean;
 }
 
 /** Appends the batch's downstream writes to the pipeline that also acknowledges the entries. */
 export interface BatchObserver {
   record(batch: ProcessedBatch, pipeline: ChainableCommander): Promise<void>;
+  /** The symbol left this owner: drop any state kept for it. */
+  forget?(symbol: string): void;
+  /** Called for each owned symbol after every read round, to write what a throttle held back. */
+  idle?(symbol: string, book: OrderBook): Promise<void>;
 }
 
 export interface ProcessorLog {
@@ -80,7 +86,7 @@ export class SymbolProcessor {
     this.market = market;
   }
 
-  async process(entries: readonly RawEntry[]): Promise<void> {
+  async process(entries: readonly RawEntry[], options: { replaying?: boolean } = {}): Promise<void> {
     if (entries.length === 0) return;
     const decoded: StreamCommand[] = [];
     for (const [id, fields] of entries) {
@@ -106,7 +112,14 @@ export class SymbolProcessor {
     const lastEntryId = entries[entries.length - 1]![0];
     const pipeline = this.deps.redis.pipeline();
     await this.deps.observer.record(
-      { symbol: this.symbol, market: this.market, commands: processed, book: this.book, lastEntryId },
+      {
+        symbol: this.symbol,
+        market: this.market,
+        commands: processed,
+        book: this.book,
+        lastEntryId,
+        replaying: options.replaying === true,
+      },
       pipeline,
     );
     pipeline.xack(this.deps.stream, GROUP, ...entries.map(([id]) => id));

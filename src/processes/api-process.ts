@@ -1,0 +1,68 @@
+import { RedisBalanceService } from '../adapters/api/balance-service.ts';
+import { CheckedHealth, redisCheck } from '../adapters/api/health.ts';
+import { RedisMarketDirectory } from '../adapters/api/market-directory.ts';
+import { RedisOutcomeWaiter } from '../adapters/api/outcome-waiter.ts';
+import { acquireInstanceNumber, newInstanceId, SnowflakeIds } from '../adapters/api/snowflake-ids.ts';
+import { StreamIntake } from '../adapters/api/stream-intake.ts';
+import { buildApp } from '../api/app.ts';
+import { listen } from '../api/server.ts';
+import { loadConfig, type Config } from '../config/config.ts';
+import { createLogger } from '../observability/logger.ts';
+import { ApiMetrics } from '../observability/metrics.ts';
+import { RedisMarketData } from '../read-model/market-data-reader.ts';
+import { RedisOrderQueries } from '../read-model/order-queries.ts';
+import { BalanceStore } from '../redis/balance-store.ts';
+import { createRedis } from '../redis/connection.ts';
+import { createKeys } from '../redis/keys.ts';
+
+/**
+ * The API process: wires the HTTP app to Redis, seeds the default markets on a first start, listens,
+ * and on SIGTERM stops taking requests, lets those in flight finish and closes its connections.
+ */
+export async function startApi(config: Config = loadConfig()) {
+  const log = createLogger(config, 'api');
+  const keys = createKeys(config.redis.keyPrefix);
+  // Auto-pipelining batches the many small commands of concurrent requests into few round trips.
+  const redis = createRedis(config, { connectionName: 'api', enableAutoPipelining: true });
+  const instance = await acquireInstanceNumber(redis, keys);
+  const instanceId = newInstanceId(instance);
+  const markets = await RedisMarketDirectory.open({ redis, subscriber: redis.duplicate(), keys });
+  const seeded = await markets.seedIfEmpty(config.seedMarkets.values());
+  const outcomes = await RedisOutcomeWaiter.start({ subscriber: redis.duplicate(), keys, instanceId });
+  const app = buildApp({
+    config,
+    logger: log,
+    ports: {
+      markets,
+      intake: new StreamIntake({ redis, keys, replyTo: instanceId }),
+      outcomes,
+      balances: new RedisBalanceService(new BalanceStore(redis, keys)),
+      orders: new RedisOrderQueries(redis, keys),
+      marketData: new RedisMarketData(redis, keys),
+      ids: new SnowflakeIds({ instance }),
+      health: new CheckedHealth({ checks: { redis: redisCheck(redis) } }),
+      metrics: new ApiMetrics(),
+    },
+  });
+  const address = await listen(app, config);
+  log.info({ address, instanceId, seededMarkets: seeded }, 'api listening');
+  const close = async () => {
+    await app.close();
+    await outcomes.close();
+    await markets.close();
+    await redis.quit();
+  };
+  return { app, address, close };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const api = await startApi();
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      api.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  }
+}

@@ -1,0 +1,70 @@
+import { Worker } from 'node:worker_threads';
+import { loadConfig, type Config } from '../config/config.ts';
+import type { FromMatcherThread, MatcherThreadData, ToMatcherThread } from '../matcher/thread-messages.ts';
+import { createLogger } from '../observability/logger.ts';
+
+// Run from TypeScript sources or from the build: the thread entry follows. From sources, the thread
+// registers tsx's loader itself first (a worker does not inherit the parent's `--import tsx` hooks).
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const THREAD_ENTRY = new URL(`../../workers/matcher-thread.${FROM_SOURCE ? 'ts' : 'js'}`, import.meta.url);
+
+function newThread(workerData: MatcherThreadData): Worker {
+  if (!FROM_SOURCE) return new Worker(THREAD_ENTRY, { workerData });
+  const tsxApi = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  const entry = JSON.stringify(THREAD_ENTRY.href);
+  const bootstrap = `import(${tsxApi}).then(({ register }) => { register(); return import(${entry}); });`;
+  return new Worker(bootstrap, { eval: true, workerData });
+}
+/** A thread that dies is restarted after this long (it retakes its shards from their snapshots). */
+const RESTART_DELAY_MS = 1_000;
+
+/**
+ * A matcher process: MATCHER threads (WORKER_THREADS), each a member that owns shards. On SIGTERM it
+ * asks every thread to stop (finish the batch, snapshot, release leases) and exits when all have,
+ * or after `stopTimeoutMs`; a thread that dies otherwise is restarted.
+ */
+export function startMatcher(config: Config = loadConfig(), stopTimeoutMs = 20_000) {
+  const log = createLogger(config, 'matcher-process');
+  const threads = new Set<Worker>();
+  let stopping = false;
+
+  const spawn = (threadIndex: number) => {
+    const data: MatcherThreadData = { threadIndex };
+    const worker = newThread(data);
+    threads.add(worker);
+    worker.on('message', (message: FromMatcherThread) => {
+      if (message.type === 'failed')
+        log.error({ threadIndex, message: message.message }, 'matcher thread failed');
+      else log.info({ threadIndex, ...message }, `matcher thread ${message.type}`);
+    });
+    worker.on('error', (error) => log.error({ threadIndex, err: error }, 'matcher thread error'));
+    worker.on('exit', (code) => {
+      threads.delete(worker);
+      if (!stopping) {
+        log.warn({ threadIndex, code }, 'matcher thread exited; restarting');
+        setTimeout(() => stopping || spawn(threadIndex), RESTART_DELAY_MS);
+      }
+    });
+  };
+  for (let i = 0; i < config.matcher.workerThreads; i++) spawn(i);
+  log.info({ threads: config.matcher.workerThreads, shards: config.matcher.shardCount }, 'matcher started');
+
+  const stop = async (): Promise<void> => {
+    stopping = true;
+    const exits = [...threads].map((worker) => new Promise((resolve) => worker.once('exit', resolve)));
+    for (const worker of threads) worker.postMessage({ type: 'stop' } satisfies ToMatcherThread);
+    const timeout = new Promise((resolve) => setTimeout(resolve, stopTimeoutMs).unref());
+    await Promise.race([Promise.all(exits), timeout]);
+    for (const worker of threads) await worker.terminate();
+  };
+  return { stop };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const matcher = startMatcher();
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      matcher.stop().then(() => process.exit(0));
+    });
+  }
+}

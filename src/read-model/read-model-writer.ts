@@ -1,0 +1,178 @@
+/**
+ * A batch's projection (order-projection.ts) into the Redis read model and market data of
+ * docs/pipeline.md. Every method appends commands to a pipeline its caller owns and executes: the
+ * matcher sends one pipeline per batch, with its balance operations and outcomes.
+ *
+ * Per changed order, in this order (so that a reader who sees an id in a set finds its record):
+ *   SET ex:order:<id> <json> [EX 604800 once final]
+ *   ZADD ex:user-orders:{u:ID}:<SYMBOL> <createdAt> <id>         when the batch created the record
+ *   ZADD ex:user-open:{u:ID}:<SYMBOL>   <createdAt> <id>         while it is open
+ *   ZREM ex:user-open:{u:ID}:<SYMBOL>   <id>                     once final, if it was ever open
+ * then per user with new fills `LPUSH ex:user-fills:... <json...>` (oldest first, so newest at the
+ * head) + `LTRIM 0 999`, and the public trades likewise on `ex:trades:{SYMBOL}`.
+ *
+ * The depth snapshot is throttled per symbol: written when forced, or when it changed and the last
+ * write is at least `depthIntervalMs` old. A change inside the interval stays pending until a later
+ * call (the owner calls `writeDepth` after each batch and on idle ticks while `depthPending`).
+ *
+ * Records whose id or user cannot name a key (a malformed command the engine rejected) are skipped.
+ */
+import type { ChainableCommander } from 'ioredis';
+import type { DepthRecord, PublicTradeRecord } from '../api/ports.ts';
+import { KeyError, type Keys } from '../redis/keys.ts';
+import { isOpenStatus, type ProjectedBatch, type ProjectedOrder } from './order-projection.ts';
+
+export interface ReadModelWriterOptions {
+  /** Seconds a final order's record lives. Default 7 days. */
+  readonly finishedTtlSeconds?: number;
+  /** Fills kept per user and symbol. Default 1 000. */
+  readonly userFillsCap?: number;
+  /** Public trades kept per symbol. Default 1 000. */
+  readonly recentTradesCap?: number;
+  /** Least milliseconds between two depth writes of a symbol, unless forced. Default 100. */
+  readonly depthIntervalMs?: number;
+}
+
+export interface DepthWriteOptions {
+  /** The book changed since the last call (ProjectedBatch.depthChanged). Default true. */
+  readonly changed?: boolean;
+  /** Write now, whatever the throttle says (a new owner's first snapshot, a shutdown). */
+  readonly force?: boolean;
+}
+
+export const FINISHED_ORDER_TTL_SECONDS = 7 * 24 * 60 * 60;
+export const USER_FILLS_CAP = 1000;
+export const RECENT_TRADES_CAP = 1000;
+export const DEPTH_INTERVAL_MS = 100;
+
+interface DepthState {
+  lastWrite: number;
+  dirty: boolean;
+}
+
+export class ReadModelWriter {
+  private readonly ttl: number;
+  private readonly fillsCap: number;
+  private readonly tradesCap: number;
+  private readonly interval: number;
+  private readonly depthStates = new Map<string, DepthState>();
+
+  constructor(
+    private readonly keys: Keys,
+    options: ReadModelWriterOptions = {},
+  ) {
+    this.ttl = positive('finishedTtlSeconds', options.finishedTtlSeconds ?? FINISHED_ORDER_TTL_SECONDS);
+    this.fillsCap = positive('userFillsCap', options.userFillsCap ?? USER_FILLS_CAP);
+    this.tradesCap = positive('recentTradesCap', options.recentTradesCap ?? RECENT_TRADES_CAP);
+    this.interval = options.depthIntervalMs ?? DEPTH_INTERVAL_MS;
+    if (!Number.isFinite(this.interval) || this.interval < 0) {
+      throw new RangeError(`depthIntervalMs must be >= 0, got ${this.interval}`);
+    }
+  }
+
+  /** Appends the orders, user fills and public trades of a batch. Returns how many commands it appended. */
+  writeBatch(pipeline: ChainableCommander, batch: ProjectedBatch): number {
+    const before = pipeline.length;
+    for (const order of batch.orders) this.writeOrder(pipeline, order);
+
+    const fillsByKey = new Map<string, string[]>();
+    for (const { userId, trade } of batch.userTrades) {
+      const key = this.keyOrUndefined(() => this.keys.userFills(userId, trade.symbol));
+      if (key === undefined) continue;
+      let list = fillsByKey.get(key);
+      if (list === undefined) fillsByKey.set(key, (list = []));
+      list.push(JSON.stringify(trade));
+    }
+    for (const [key, values] of fillsByKey) this.pushCapped(pipeline, key, values, this.fillsCap);
+
+    this.writeTrades(pipeline, batch.symbol, batch.publicTrades);
+    return pipeline.length - before;
+  }
+
+  /** Appends public trades (oldest first) to the symbol's recent trades. */
+  writeTrades(pipeline: ChainableCommander, symbol: string, trades: readonly PublicTradeRecord[]): void {
+    if (trades.length === 0) return;
+    this.pushCapped(
+      pipeline,
+      this.keys.recentTrades(symbol),
+      trades.map((trade) => JSON.stringify(trade)),
+      this.tradesCap,
+    );
+  }
+
+  /**
+   * Appends the symbol's depth snapshot when due; `depth` is the snapshot or a function that makes it
+   * (only called when it is written: `() => book.depth(100)`). Returns whether it appended the write.
+   */
+  writeDepth(
+    pipeline: ChainableCommander,
+    symbol: string,
+    nowMs: number,
+    depth: DepthRecord | (() => DepthRecord),
+    options: DepthWriteOptions = {},
+  ): boolean {
+    let state = this.depthStates.get(symbol);
+    if (state === undefined) {
+      state = { lastWrite: Number.NEGATIVE_INFINITY, dirty: false };
+      this.depthStates.set(symbol, state);
+    }
+    if (options.changed ?? true) state.dirty = true;
+    const due = state.dirty && nowMs - state.lastWrite >= this.interval;
+    if (!options.force && !due) return false;
+    const snapshot = typeof depth === 'function' ? depth() : depth;
+    pipeline.set(
+      this.keys.depth(symbol),
+      JSON.stringify({ sequence: snapshot.sequence, bids: snapshot.bids, asks: snapshot.asks }),
+    );
+    state.lastWrite = nowMs;
+    state.dirty = false;
+    return true;
+  }
+
+  /** A change of the symbol's book is not written yet: call writeDepth again later. */
+  depthPending(symbol: string): boolean {
+    return this.depthStates.get(symbol)?.dirty ?? false;
+  }
+
+  /** Forgets a symbol's throttle state (its shard moved to another owner). */
+  forget(symbol: string): void {
+    this.depthStates.delete(symbol);
+  }
+
+  private writeOrder(pipeline: ChainableCommander, { record, created, wasOpen }: ProjectedOrder): void {
+    const keys = this.keyOrUndefined(() => ({
+      order: this.keys.order(record.orderId),
+      all: this.keys.userOrders(record.userId, record.symbol),
+      open: this.keys.userOpenOrders(record.userId, record.symbol),
+    }));
+    if (keys === undefined) return;
+    const json = JSON.stringify(record);
+    const open = isOpenStatus(record.status);
+    if (open) pipeline.set(keys.order, json);
+    else pipeline.set(keys.order, json, 'EX', this.ttl);
+    if (created) pipeline.zadd(keys.all, record.createdAt, record.orderId);
+    if (open) pipeline.zadd(keys.open, record.createdAt, record.orderId);
+    else if (wasOpen) pipeline.zrem(keys.open, record.orderId);
+  }
+
+  private pushCapped(pipeline: ChainableCommander, key: string, values: string[], cap: number): void {
+    // Only the newest `cap` can survive the trim: do not send the others.
+    const kept = values.length > cap ? values.slice(values.length - cap) : values;
+    pipeline.lpush(key, ...kept);
+    pipeline.ltrim(key, 0, cap - 1);
+  }
+
+  private keyOrUndefined<T>(make: () => T): T | undefined {
+    try {
+      return make();
+    } catch (error) {
+      if (error instanceof KeyError) return undefined;
+      throw error;
+    }
+  }
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive integer`);
+  return value;
+}
