@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
-# What `npm start` runs: installs dependencies if needed, makes sure Redis and MariaDB answer,
-# then runs the project. Until the HTTP API and the matcher workers exist, that is a short
-# demonstration of the matching engine (scripts/engine-demo.ts).
+# What `npm start` runs: installs dependencies if needed, makes sure Redis and MariaDB answer, then
+# brings up the API and the matcher pool (src/processes/start-all.ts), which prints a curl session.
 set -euo pipefail
 
 # shellcheck source=scripts/lib/common.sh
@@ -11,4 +10,4 @@ cd "$(repo_root)"
 ensure_node_modules
 bash scripts/ensure-services.sh
 echo
-exec node --import tsx scripts/engine-demo.ts
+exec node --import tsx src/processes/start-all.ts
