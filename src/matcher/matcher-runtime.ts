@@ -170,6 +170,7 @@ export class MatcherRuntime {
       }
     });
     if (!ok) return;
+    if (!(await this.guard(owned, async () => observer.takenOver?.(symbol, book)))) return;
     this.owned.set(symbol, owned);
     log.info({ symbol, shard, member: this.memberId, from: startId, replayed }, 'symbol taken over');
   }

@@ -56,6 +56,16 @@ export class ReadModelObserver implements BatchObserver {
     });
   }
 
+  /**
+   * A new owner writes the depth of the book it restored at once: the previous owner may have stopped
+   * (or crashed) with a throttled write still pending, and a quiet market would keep it stale.
+   */
+  async takenOver(symbol: string, book: OrderBook): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    this.writer.writeDepth(pipeline, symbol, Date.now(), () => book.depth(DEPTH_LEVELS), { force: true });
+    await pipeline.exec();
+  }
+
   /** Writes a depth change the throttle held back, once it is due. */
   async idle(symbol: string, book: OrderBook): Promise<void> {
     if (!this.writer.depthPending(symbol)) return;

@@ -40,6 +40,8 @@ export interface BatchObserver {
   record(batch: ProcessedBatch, pipeline: ChainableCommander): Promise<void>;
   /** The symbol left this owner: drop any state kept for it. */
   forget?(symbol: string): void;
+  /** A symbol was just taken over (after its replay): publish what the restored book shows. */
+  takenOver?(symbol: string, book: OrderBook): Promise<void>;
   /** Called for each owned symbol after every read round, to write what a throttle held back. */
   idle?(symbol: string, book: OrderBook): Promise<void>;
 }
