@@ -162,21 +162,31 @@ export interface BalanceRecord {
   readonly locked: bigint;
 }
 
+/** What a deposit or withdrawal recorded: for a repeat, the first request's asset and amount. */
+export interface LedgerResult {
+  readonly duplicate: boolean;
+  readonly asset: string;
+  readonly amount: bigint;
+}
+
 export interface BalanceService {
-  /** Credits available funds; a repeat of depositId changes nothing and says so. */
+  /**
+   * Credits available funds; a repeat of depositId changes nothing and says so, with the asset and
+   * amount the first request credited (a repeat may ask for other values: they are ignored).
+   */
   deposit(request: {
     userId: number;
     asset: string;
     amount: bigint;
     depositId: string;
-  }): Promise<{ readonly duplicate: boolean }>;
-  /** Debits available funds, or refuses; a repeat of withdrawalId returns the first outcome. */
+  }): Promise<LedgerResult>;
+  /** Debits available funds, or refuses; a repeat of withdrawalId returns the first outcome and values. */
   withdraw(request: {
     userId: number;
     asset: string;
     amount: bigint;
     withdrawalId: string;
-  }): Promise<{ readonly status: 'ok' | 'insufficient_funds'; readonly duplicate: boolean }>;
+  }): Promise<LedgerResult & { readonly status: 'ok' | 'insufficient_funds' }>;
   list(userId: number): Promise<readonly BalanceRecord[]>;
 }
 

@@ -7,7 +7,7 @@ import { compareIds, ensureGroup, lastDeliveredId, readNew, readRange } from './
 import { shardOf } from './shard-map.ts';
 import type { ShardOwnership } from './shard-ownership.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
-import { SymbolProcessor, type BatchObserver } from './symbol-processor.ts';
+import { SettlementError, SymbolProcessor, type BatchObserver } from './symbol-processor.ts';
 
 export interface RuntimeLog {
   info(details: object, message: string): void;
@@ -52,10 +52,13 @@ interface Owned {
  * (snapshot, then replay of the stream up to what the group handed out, then new entries), matches
  * batches, snapshots and trims, and hands symbols over cleanly when it stops or the shards move.
  * A symbol whose processing fails is dropped and its lease released: it is taken over again from its
- * last snapshot, and the idempotent effects make the replay harmless.
+ * last snapshot, and the idempotent effects make the replay harmless. A refused settlement is
+ * different (balances and engine disagree): the symbol halts, its shard stays leased, and it logs.
  */
 export class MatcherRuntime {
   private readonly owned = new Map<string, Owned>();
+  /** Symbols stopped by a broken invariant: never taken over again by this member (see guard). */
+  private readonly halted = new Set<string>();
   private stopping = false;
   private nextRebalanceMs = 0;
 
@@ -137,7 +140,7 @@ export class MatcherRuntime {
       const shard = shardOf(symbol, this.options.shardCount);
       const owned = this.owned.get(symbol);
       if (owned !== undefined) owned.processor.updateMarket(market);
-      else if (ownership.owns(shard)) await this.takeOver(market, shard);
+      else if (ownership.owns(shard) && !this.halted.has(symbol)) await this.takeOver(market, shard);
     }
   }
 
@@ -182,8 +185,17 @@ export class MatcherRuntime {
       return true;
     } catch (error) {
       const symbol = owned.processor.symbol;
-      this.deps.log.error({ symbol, err: error }, 'symbol processing failed; releasing it for a retake');
       this.drop(symbol);
+      if (error instanceof SettlementError) {
+        // Keep the lease, so no other member retakes it either: a replay could skip the refused step.
+        this.halted.add(symbol);
+        this.deps.log.error(
+          { symbol, err: error },
+          'symbol halted: balances and engine disagree; run the audit',
+        );
+        return false;
+      }
+      this.deps.log.error({ symbol, err: error }, 'symbol processing failed; releasing it for a retake');
       await this.deps.ownership.release(owned.shard).catch(() => undefined);
       return false;
     }

@@ -58,7 +58,8 @@ export interface ProcessorLog {
  * already applied.
  *
  * Round trips per batch: one pipeline of holds, one of settlements and releases, one for the read
- * model with the XACK; an amend that needs more funds adds two (it must see the book as it is then).
+ * model with the XACK; an amend settles what comes before it and reads its order's hold first (it
+ * must see the book and the funds as they are at that point), and one that needs more funds holds it.
  */
 export class SymbolProcessor {
   private entryId: string;
@@ -98,9 +99,14 @@ export class SymbolProcessor {
       else decoded.push(entry);
     }
     const processed: ProcessedCommand[] = [];
+    let settled = 0;
     let start = 0;
     while (start < decoded.length) {
       if (decoded[start]!.command.type === 'amend') {
+        // An amend reads what is held for its order: everything before it must be settled first, or
+        // the fills of this very batch would still count as held.
+        await this.settle(processed.slice(settled));
+        settled = processed.length;
         processed.push(await this.amend(decoded[start]!));
         start++;
         continue;
@@ -110,7 +116,7 @@ export class SymbolProcessor {
       processed.push(...(await this.run(decoded.slice(start, end))));
       start = end;
     }
-    await this.settle(processed);
+    await this.settle(processed.slice(settled));
     const lastEntryId = entries[entries.length - 1]![0];
     const pipeline = this.deps.redis.pipeline();
     await this.deps.observer.record(
@@ -208,8 +214,16 @@ export class SymbolProcessor {
     }
     if (queued.length === 0) return;
     const replies = await batch.pipeline.exec();
-    // Reading each reply throws on a script error: a broken invariant must stop the symbol, loudly.
-    for (const q of queued) q.read(replies);
+    for (const q of queued) {
+      try {
+        q.read(replies);
+      } catch (error) {
+        // A script refused a settlement (EXCEEDS_HOLD, NO_ACTIVE_HOLD...): the funds and the engine
+        // disagree. Later effects of the pipeline may have moved a cursor past it, so a replay would
+        // skip it: the symbol must stop, not be retaken.
+        throw new SettlementError(this.symbol, error);
+      }
+    }
   }
 }
 
@@ -224,4 +238,15 @@ function validAmendNumbers(c: AmendCommand): boolean {
 
 function failOnError(replies: Array<[Error | null, unknown]> | null): void {
   for (const [error] of replies ?? []) if (error) throw error;
+}
+
+/** Balances and the engine disagree on a symbol: it halts until an operator has looked. */
+export class SettlementError extends Error {
+  override readonly name = 'SettlementError';
+  constructor(
+    readonly symbol: string,
+    cause: unknown,
+  ) {
+    super(`settlement refused on ${symbol}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+  }
 }

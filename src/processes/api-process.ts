@@ -27,6 +27,16 @@ export async function startApi(config: Config = loadConfig()) {
   const instance = await acquireInstanceNumber(redis, keys);
   const instanceId = newInstanceId(instance);
   const markets = await RedisMarketDirectory.open({ redis, subscriber: redis.duplicate(), keys });
+  const intake = new StreamIntake({ redis, keys, replyTo: instanceId });
+  if ((await markets.list()).length === 0) {
+    // Each seeded market's stream starts with its fees, as a market created by an operator does
+    // (routes/admin.ts), so that a replay from the stream's start charges what was in force. Two
+    // instances starting at once may both append them: the same fees twice change nothing.
+    for (const market of config.seedMarkets.values()) {
+      const { makerFeePpm, takerFeePpm } = market.rules;
+      await intake.submit(market.definition.symbol, { type: 'setFees', makerFeePpm, takerFeePpm });
+    }
+  }
   const seeded = await markets.seedIfEmpty(config.seedMarkets.values());
   const outcomes = await RedisOutcomeWaiter.start({ subscriber: redis.duplicate(), keys, instanceId });
   const app = buildApp({
@@ -34,7 +44,7 @@ export async function startApi(config: Config = loadConfig()) {
     logger: log,
     ports: {
       markets,
-      intake: new StreamIntake({ redis, keys, replyTo: instanceId }),
+      intake,
       outcomes,
       balances: new RedisBalanceService(new BalanceStore(redis, keys)),
       orders: new RedisOrderQueries(redis, keys),

@@ -7,7 +7,7 @@
  * A repeated id reports the first call's outcome even when the repeat asked for another asset or
  * amount: the id names one operation, and it happened once.
  */
-import type { BalanceRecord, BalanceService } from '../../api/ports.ts';
+import type { BalanceRecord, BalanceService, LedgerResult } from '../../api/ports.ts';
 import { ApiError } from '../../api/errors.ts';
 import { BalanceScriptError, type BalanceStore } from '../../redis/balance-store.ts';
 
@@ -19,12 +19,12 @@ export class RedisBalanceService implements BalanceService {
     asset: string;
     amount: bigint;
     depositId: string;
-  }): Promise<{ readonly duplicate: boolean }> {
+  }): Promise<LedgerResult> {
     const { userId, asset, amount, depositId } = request;
     const result = await this.store
       .deposit(userId, asset, amount, depositId)
       .catch((error: unknown) => rethrow(error, asset));
-    return { duplicate: result.replayed };
+    return { duplicate: result.replayed, asset: result.asset, amount: result.amount };
   }
 
   async withdraw(request: {
@@ -32,7 +32,7 @@ export class RedisBalanceService implements BalanceService {
     asset: string;
     amount: bigint;
     withdrawalId: string;
-  }): Promise<{ readonly status: 'ok' | 'insufficient_funds'; readonly duplicate: boolean }> {
+  }): Promise<LedgerResult & { readonly status: 'ok' | 'insufficient_funds' }> {
     const { userId, asset, amount, withdrawalId } = request;
     const result = await this.store
       .withdraw(userId, asset, amount, withdrawalId)
@@ -40,6 +40,8 @@ export class RedisBalanceService implements BalanceService {
     return {
       status: result.status === 'OK' ? 'ok' : 'insufficient_funds',
       duplicate: result.replayed,
+      asset: result.asset,
+      amount: result.amount,
     };
   }
 

@@ -4,7 +4,7 @@
  * A live market keeps its assets, precisions, tick and lot size: resting orders and balances are
  * counted in those units, so changing them would silently reprice the book (409
  * MARKET_UPDATE_CONFLICT; open a new market instead). Status, minimum notional and fees may change.
- * A fee change travels through the symbol's stream as a setFees command, appended *before* the
+ * A new market's fees, and every fee change, travel through the symbol's stream as a setFees command, appended *before* the
  * directory is updated: if the update then fails, a retry still sees the old fees and appends again
  * (harmless), whereas the other order could lose the command for good.
  */
@@ -97,9 +97,12 @@ export function adminRoutes(app: FastifyInstance, ctx: RouteContext): void {
       const next = convert(() => compileMarket({ ...request.body, symbol }));
       const existing = checkAgainst(await ports.markets.list(), next);
       const fees = next.rules;
+      // A new market's stream starts with its fees too: a book built without a snapshot then charges,
+      // at every point of a replay, the fees that were in force there (not the directory's current ones).
       if (
-        existing !== undefined &&
-        (existing.rules.makerFeePpm !== fees.makerFeePpm || existing.rules.takerFeePpm !== fees.takerFeePpm)
+        existing === undefined ||
+        existing.rules.makerFeePpm !== fees.makerFeePpm ||
+        existing.rules.takerFeePpm !== fees.takerFeePpm
       ) {
         await ports.intake.submit(symbol, {
           type: 'setFees',
@@ -129,8 +132,16 @@ export function adminRoutes(app: FastifyInstance, ctx: RouteContext): void {
       const precision = await precisionOf(asset);
       const units = toAssetUnits(amount, precision);
       const depositId = request.body.depositId ?? ports.ids.next();
-      const { duplicate } = await ports.balances.deposit({ userId, asset, amount: units, depositId });
-      return { depositId, userId, asset, amount: formatUnits(units, precision), duplicate };
+      const recorded = await ports.balances.deposit({ userId, asset, amount: units, depositId });
+      // A repeat answers with what the first request credited, whatever the repeat asked for.
+      const recordedPrecision = recorded.asset === asset ? precision : await precisionOf(recorded.asset);
+      return {
+        depositId,
+        userId,
+        asset: recorded.asset,
+        amount: formatUnits(recorded.amount, recordedPrecision),
+        duplicate: recorded.duplicate,
+      };
     },
   );
 
@@ -155,11 +166,12 @@ export function adminRoutes(app: FastifyInstance, ctx: RouteContext): void {
       if (result.status === 'insufficient_funds') {
         throw new ApiError('INSUFFICIENT_FUNDS', `user ${userId} has less than ${amount} ${asset} available`);
       }
+      const recordedPrecision = result.asset === asset ? precision : await precisionOf(result.asset);
       return {
         withdrawalId,
         userId,
-        asset,
-        amount: formatUnits(units, precision),
+        asset: result.asset,
+        amount: formatUnits(result.amount, recordedPrecision),
         duplicate: result.duplicate,
       };
     },

@@ -20,27 +20,31 @@ describe('adapters/api/balance-service', () => {
   it('deposits, withdraws and lists, with repeats reported as duplicates of the first outcome', async () => {
     const userId = 1;
     expect(await service.list(userId)).to.deep.equal([]);
+    const usdt = (amount: bigint) => ({ asset: 'USDT', amount });
     expect(await service.deposit({ userId, asset: 'USDT', amount: 1_000n, depositId: 'd-1' })).to.deep.equal({
       duplicate: false,
+      ...usdt(1_000n),
     });
-    expect(await service.deposit({ userId, asset: 'USDT', amount: 1_000n, depositId: 'd-1' })).to.deep.equal({
+    // A repeat that asks for another amount answers with what the first one credited.
+    expect(await service.deposit({ userId, asset: 'USDT', amount: 9_999n, depositId: 'd-1' })).to.deep.equal({
       duplicate: true,
+      ...usdt(1_000n),
     });
     await service.deposit({ userId, asset: 'BTC', amount: 2n ** 60n, depositId: 'd-2' });
     expect(
       await service.withdraw({ userId, asset: 'USDT', amount: 400n, withdrawalId: 'w-1' }),
-    ).to.deep.equal({ status: 'ok', duplicate: false });
+    ).to.deep.equal({ status: 'ok', duplicate: false, ...usdt(400n) });
     expect(
       await service.withdraw({ userId, asset: 'USDT', amount: 400n, withdrawalId: 'w-1' }),
-    ).to.deep.equal({ status: 'ok', duplicate: true });
+    ).to.deep.equal({ status: 'ok', duplicate: true, ...usdt(400n) });
     expect(
       await service.withdraw({ userId, asset: 'USDT', amount: 601n, withdrawalId: 'w-2' }),
-    ).to.deep.equal({ status: 'insufficient_funds', duplicate: false });
+    ).to.deep.equal({ status: 'insufficient_funds', duplicate: false, ...usdt(601n) });
     // The refusal is recorded: a repeat is refused again, even once the funds are there.
     await service.deposit({ userId, asset: 'USDT', amount: 1n, depositId: 'd-3' });
     expect(
       await service.withdraw({ userId, asset: 'USDT', amount: 601n, withdrawalId: 'w-2' }),
-    ).to.deep.equal({ status: 'insufficient_funds', duplicate: true });
+    ).to.deep.equal({ status: 'insufficient_funds', duplicate: true, ...usdt(601n) });
     expect(await service.list(userId)).to.deep.equal([
       { asset: 'BTC', available: 2n ** 60n, locked: 0n },
       { asset: 'USDT', available: 601n, locked: 0n },

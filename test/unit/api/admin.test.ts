@@ -31,7 +31,7 @@ describe('api: operator routes', () => {
   const putMarket = (symbol: string, payload: object) => admin('PUT', `/v1/admin/markets/${symbol}`, payload);
 
   describe('PUT /v1/admin/markets/:symbol', () => {
-    it('creates a market (201), listed at once, with no engine command', async () => {
+    it('creates a market (201), listed at once, its stream opened with its fees', async () => {
       const response = await putMarket('ADA-USDT', { ...ADA, tickSize: '0.00010' });
       expect(response.statusCode, response.body).to.equal(201);
       expect(response.json()).to.deep.equal({ symbol: 'ADA-USDT', ...ADA });
@@ -42,7 +42,14 @@ describe('api: operator routes', () => {
         'ETH-USDT',
         'SOL-USDT',
       ]);
-      expect(h.ports.intake.calls).to.deep.equal([]);
+      // The stream starts with the initial fees, so that a replay from its start charges them.
+      expect(h.ports.intake.calls).to.deep.equal([
+        {
+          method: 'submit',
+          symbol: 'ADA-USDT',
+          command: { type: 'setFees', makerFeePpm: 1000, takerFeePpm: 2000 },
+        },
+      ]);
     });
 
     it('updates the fees (200) and sends them through the stream first', async () => {

@@ -152,8 +152,12 @@ export class MemoryOrders implements OrderQueries {
 
 export class MemoryBalances implements BalanceService {
   readonly balances = new Map<string, { available: bigint; locked: bigint }>();
-  readonly deposits = new Set<string>();
-  readonly withdrawals = new Map<string, 'ok' | 'insufficient_funds'>();
+  /** What each id recorded: a repeat answers with it, as the Redis scripts do. */
+  readonly deposits = new Map<string, { asset: string; amount: bigint }>();
+  readonly withdrawals = new Map<
+    string,
+    { status: 'ok' | 'insufficient_funds'; asset: string; amount: bigint }
+  >();
   readonly calls: string[] = [];
 
   private entry(userId: number, asset: string) {
@@ -166,22 +170,23 @@ export class MemoryBalances implements BalanceService {
   async deposit(r: { userId: number; asset: string; amount: bigint; depositId: string }) {
     this.calls.push(`deposit ${r.userId} ${r.asset} ${r.amount} ${r.depositId}`);
     const key = `${r.userId}:${r.depositId}`;
-    if (this.deposits.has(key)) return { duplicate: true };
-    this.deposits.add(key);
+    const seen = this.deposits.get(key);
+    if (seen !== undefined) return { duplicate: true, ...seen };
+    this.deposits.set(key, { asset: r.asset, amount: r.amount });
     this.entry(r.userId, r.asset).available += r.amount;
-    return { duplicate: false };
+    return { duplicate: false, asset: r.asset, amount: r.amount };
   }
 
   async withdraw(r: { userId: number; asset: string; amount: bigint; withdrawalId: string }) {
     this.calls.push(`withdraw ${r.userId} ${r.asset} ${r.amount} ${r.withdrawalId}`);
     const key = `${r.userId}:${r.withdrawalId}`;
     const seen = this.withdrawals.get(key);
-    if (seen !== undefined) return { status: seen, duplicate: true };
+    if (seen !== undefined) return { duplicate: true, ...seen };
     const entry = this.entry(r.userId, r.asset);
     const status: 'ok' | 'insufficient_funds' = entry.available >= r.amount ? 'ok' : 'insufficient_funds';
     if (status === 'ok') entry.available -= r.amount;
-    this.withdrawals.set(key, status);
-    return { status, duplicate: false };
+    this.withdrawals.set(key, { status, asset: r.asset, amount: r.amount });
+    return { status, duplicate: false, asset: r.asset, amount: r.amount };
   }
 
   async list(userId: number): Promise<readonly BalanceRecord[]> {
