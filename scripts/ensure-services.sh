@@ -7,8 +7,8 @@
 # MariaDB's root logs in over TCP with an empty password and that the database `test` exists.
 #
 # Environment:
-#   REDIS_HOST, REDIS_PORT    default 127.0.0.1, 6379
-#   MYSQL_HOST, MYSQL_PORT    default 127.0.0.1, 3306 (user root, empty password, database test)
+#   REDIS_HOST, REDIS_PORT    default from REDIS_URL, else 127.0.0.1, 6379
+#   MYSQL_HOST, MYSQL_PORT    default from MYSQL_URL, else 127.0.0.1, 3306 (root, no password, db test)
 #   SERVICES_WAIT_SECONDS     how long to wait for a started service to answer, default 30
 # A MariaDB port other than 3306 gets its own data directory (/var/lib/mysql-<port>), so starting
 # it never touches the default instance. Exits non-zero with the reason when it cannot succeed.
@@ -17,6 +17,21 @@ set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
+# The application reads REDIS_URL and MYSQL_URL (src/config/config.ts): when they are set, the host
+# and port come from them, so the services checked are the ones the application will use.
+url_host() { local rest=${1#*://}; rest=${rest#*@}; rest=${rest%%/*}; printf '%s' "${rest%%:*}"; }
+url_port() {
+  local rest=${1#*://}; rest=${rest#*@}; rest=${rest%%/*}
+  if [[ $rest == *:* ]]; then printf '%s' "${rest##*:}"; else printf '%s' "$2"; fi
+}
+if [[ -n ${REDIS_URL:-} ]]; then
+  REDIS_HOST=${REDIS_HOST:-$(url_host "$REDIS_URL")}
+  REDIS_PORT=${REDIS_PORT:-$(url_port "$REDIS_URL" 6379)}
+fi
+if [[ -n ${MYSQL_URL:-} ]]; then
+  MYSQL_HOST=${MYSQL_HOST:-$(url_host "$MYSQL_URL")}
+  MYSQL_PORT=${MYSQL_PORT:-$(url_port "$MYSQL_URL" 3306)}
+fi
 REDIS_HOST=${REDIS_HOST:-127.0.0.1}
 REDIS_PORT=${REDIS_PORT:-6379}
 MYSQL_HOST=${MYSQL_HOST:-127.0.0.1}
