@@ -9,5 +9,6 @@ cd "$(repo_root)"
 
 ensure_node_modules
 bash scripts/ensure-services.sh
+node --import tsx scripts/migrate.ts
 echo
 exec node --import tsx src/processes/start-all.ts

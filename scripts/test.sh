@@ -30,6 +30,7 @@ ensure_node_modules
 export PATH="$PWD/node_modules/.bin:$PATH"
 
 run 'services: Redis and MariaDB' bash scripts/ensure-services.sh
+run 'migrations: scripts/migrate.ts' node --import tsx scripts/migrate.ts
 run 'typecheck: tsc --noEmit' tsc --noEmit
 run 'lint: eslint .' eslint .
 run 'format: prettier --check .' prettier --check .

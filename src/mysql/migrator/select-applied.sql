@@ -1,0 +1,2 @@
+-- Every applied migration, oldest first.
+SELECT version, name, checksum FROM schema_migrations ORDER BY version
