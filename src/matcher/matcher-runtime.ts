@@ -113,9 +113,10 @@ export class MatcherRuntime {
       await this.guard(owned, () => owned.processor.process(entries));
     }
     const { observer } = this.deps;
-    if (observer.idle !== undefined) {
-      for (const owned of this.owned.values())
-        await observer.idle(owned.processor.symbol, owned.processor.book);
+    const idle = observer.idle?.bind(observer);
+    if (idle !== undefined) {
+      // Concurrent, not one await per symbol: each is a pipeline that is usually empty.
+      await Promise.all([...this.owned.values()].map((o) => idle(o.processor.symbol, o.processor.book)));
     }
     await this.snapshotDue(Date.now());
   }
