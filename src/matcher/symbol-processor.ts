@@ -1,5 +1,5 @@
 import type { ChainableCommander, Redis } from 'ioredis';
-import { MAX_SAFE } from '../engine/integer-math.ts';
+import { isSafeNonNegativeInteger, isSafePositiveInteger, MAX_SAFE } from '../engine/integer-math.ts';
 import type { OrderBook } from '../engine/order-book.ts';
 import type { AmendCommand, Command, EngineEvent, PlaceCommand } from '../engine/types.ts';
 import type { CompiledMarket } from '../markets/market-rules.ts';
@@ -170,8 +170,8 @@ export class SymbolProcessor {
    * repeats its own, complete checks on what gets through, and a refusal there releases the hold.
    */
   private holdable(c: PlaceCommand): boolean {
-    const positive = (n: unknown) => typeof n === 'number' && Number.isSafeInteger(n) && n > 0;
-    const nonNegative = (n: unknown) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+    const positive = isSafePositiveInteger;
+    const nonNegative = isSafeNonNegativeInteger;
     if (!positive(c.userId) || typeof c.orderId !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(c.orderId))
       return false;
     if (c.side !== 'buy' && c.side !== 'sell') return false;
@@ -232,8 +232,11 @@ function refused(entry: StreamCommand, refusal: 'INSUFFICIENT_FUNDS' | 'INVALID_
 }
 
 function validAmendNumbers(c: AmendCommand): boolean {
-  const ok = (n: unknown) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
-  return ok(c.price) && ok(c.quantity) && (c.price > 0 || c.quantity > 0);
+  return (
+    isSafeNonNegativeInteger(c.price) &&
+    isSafeNonNegativeInteger(c.quantity) &&
+    (c.price > 0 || c.quantity > 0)
+  );
 }
 
 function failOnError(replies: Array<[Error | null, unknown]> | null): void {
