@@ -46,6 +46,18 @@ const EnvSchema = z.object({
   /** Writer flush thresholds (DESIGN.md §5). */
   FLUSH_ROWS: integer(1, 100_000, 100),
   FLUSH_INTERVAL_MS: integer(1, 60_000, 500),
+  /** Rows owed to MySQL at which a matcher thread stops reading new entries until its writer catches up. */
+  WRITER_BACKPRESSURE_ROWS: integer(1, 10_000_000, 20_000),
+  /**
+   * Entries a symbol's stream may hold beyond its durable checkpoint before the API refuses new
+   * orders on it with 503 SYMBOL_BACKLOGGED and a Retry-After (cancels are still taken).
+   */
+  MAX_SYMBOL_BACKLOG: integer(1, 100_000_000, 200_000),
+  /**
+   * Trim each stream by MINID at its durable checkpoint (default). `false` keeps every entry, e.g.
+   * to replay a symbol's whole history for an audit; the streams then grow without bound.
+   */
+  TRIM_STREAMS: z.enum(['true', 'false']).default('true'),
   MARKETS_FILE: z.string().default('config/markets.json'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -67,7 +79,12 @@ export interface Config {
     readonly leaseTtlMs: number;
     readonly batchSize: number;
   };
-  readonly writer: { readonly flushRows: number; readonly flushIntervalMs: number };
+  readonly writer: {
+    readonly flushRows: number;
+    readonly flushIntervalMs: number;
+    readonly backpressureRows: number;
+  };
+  readonly streams: { readonly maxSymbolBacklog: number; readonly trim: boolean };
   /** The default markets seeded at first start, compiled and checked. */
   readonly seedMarkets: ReadonlyMap<string, CompiledMarket>;
   readonly logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
@@ -106,7 +123,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       leaseTtlMs: e.LEASE_TTL_MS,
       batchSize: e.BATCH_SIZE,
     },
-    writer: { flushRows: e.FLUSH_ROWS, flushIntervalMs: e.FLUSH_INTERVAL_MS },
+    writer: {
+      flushRows: e.FLUSH_ROWS,
+      flushIntervalMs: e.FLUSH_INTERVAL_MS,
+      backpressureRows: e.WRITER_BACKPRESSURE_ROWS,
+    },
+    streams: { maxSymbolBacklog: e.MAX_SYMBOL_BACKLOG, trim: e.TRIM_STREAMS === 'true' },
     seedMarkets: loadMarkets(e.MARKETS_FILE),
     logLevel: e.LOG_LEVEL,
   };
