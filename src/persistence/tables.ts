@@ -80,27 +80,46 @@ export const TRADES = defineTable({
   upsert: loadUpsertTemplate('trades-upsert.sql'),
 });
 
+/** A copy of the Redis balances, per (user, asset); only a higher `v` of the hash overwrites one. */
+export const BALANCES = defineTable({
+  name: 'balances',
+  columns: ['user_id', 'asset', 'available', 'locked', 'fees_paid', 'version'],
+  primaryKey: ['user_id', 'asset'],
+  version: 'version',
+  upsert: loadUpsertTemplate('balances-upsert.sql'),
+});
+
+/** Deposit ids are unique per user, as in Redis (migration 0009). */
 export const DEPOSITS = defineTable({
   name: 'deposits',
   columns: ['deposit_id', 'user_id', 'asset', 'amount'],
-  primaryKey: ['deposit_id'],
+  primaryKey: ['user_id', 'deposit_id'],
   upsert: loadUpsertTemplate('deposits-insert.sql'),
 });
 
+/** Withdrawal ids are unique per user, as in Redis (migration 0009); refused ones have a row too. */
 export const WITHDRAWALS = defineTable({
   name: 'withdrawals',
   columns: ['withdrawal_id', 'user_id', 'asset', 'amount', 'status'],
-  primaryKey: ['withdrawal_id'],
+  primaryKey: ['user_id', 'withdrawal_id'],
   upsert: loadUpsertTemplate('withdrawals-insert.sql'),
 });
 
 /** Every durable table, in the order each flush writes them. */
-export const DURABLE_TABLES: readonly TableSpec[] = [MARKETS, ORDERS, TRADES, DEPOSITS, WITHDRAWALS];
+export const DURABLE_TABLES: readonly TableSpec[] = [
+  MARKETS,
+  ORDERS,
+  TRADES,
+  BALANCES,
+  DEPOSITS,
+  WITHDRAWALS,
+];
 
 type ColumnsOf<T> = T extends TableSpec<infer C> ? C : never;
 
 export type MarketRow = Row<ColumnsOf<typeof MARKETS>>;
 export type OrderRow = Row<ColumnsOf<typeof ORDERS>>;
 export type TradeRow = Row<ColumnsOf<typeof TRADES>>;
+export type BalanceRow = Row<ColumnsOf<typeof BALANCES>>;
 export type DepositRow = Row<ColumnsOf<typeof DEPOSITS>>;
 export type WithdrawalRow = Row<ColumnsOf<typeof WITHDRAWALS>>;

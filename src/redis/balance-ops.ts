@@ -1,5 +1,7 @@
 import type { ClientContext, RedisCommander, Result } from 'ioredis';
+import { accountsOf, type AccountSnapshot } from './balance-accounts.ts';
 import {
+  BalanceScriptError,
   decodeDeposit,
   decodeHold,
   decodeRelease,
@@ -11,7 +13,6 @@ import {
   type SettleResult,
   type WithdrawResult,
 } from './balance-replies.ts';
-import type { RawBalanceReply } from './balance-scripts.ts';
 import type { Keys } from './keys.ts';
 
 /**
@@ -54,9 +55,9 @@ export interface Release {
   readonly amount: bigint | 'all';
 }
 
-/** One script call: how to send it on a client or pipeline, and how to decode its reply. */
+/** One script call (or read): how to send it on a client or pipeline, and how to decode its reply. */
 export interface Op<T> {
-  send<C extends ClientContext>(client: RedisCommander<C>): Result<RawBalanceReply, C>;
+  send<C extends ClientContext>(client: RedisCommander<C>): Result<unknown, C>;
   decode(reply: unknown): T;
 }
 
@@ -119,6 +120,23 @@ export class BalanceOps {
           encode(s.fee),
         ),
       decode: decodeSettle,
+    };
+  }
+
+  /** HGETALL of the user's balances hash: its assets with the hash's version (balance-accounts.ts). */
+  accounts(userId: number): Op<AccountSnapshot[]> {
+    const balances = this.keys.balances(userId);
+    return {
+      send: (client) => client.hgetall(balances),
+      decode: (reply) => {
+        if (typeof reply !== 'object' || reply === null || Array.isArray(reply)) {
+          throw new BalanceScriptError(
+            'UNEXPECTED_REPLY',
+            `unexpected HGETALL reply for ${balances}: ${JSON.stringify(reply)}`,
+          );
+        }
+        return accountsOf(userId, balances, reply as Record<string, string>);
+      },
     };
   }
 

@@ -1,4 +1,5 @@
 import type { ChainableCommander } from 'ioredis';
+import { distinctUserIds, type AccountSnapshot } from './balance-accounts.ts';
 import type { BalanceOps, Op, Release, Settlement } from './balance-ops.ts';
 import {
   toBalanceError,
@@ -80,6 +81,16 @@ export class BalancePipeline {
 
   release(release: Release): Queued<ReleaseResult> {
     return this.queue(this.ops.release(release));
+  }
+
+  /**
+   * HGETALL of each user's balances hash (once per distinct user): every (user, asset) present,
+   * sorted by user then asset, each with its hash's version. `index` is the first of its replies.
+   */
+  readAccounts(userIds: readonly number[]): Queued<AccountSnapshot[]> {
+    const index = this.pipeline.length;
+    const queued = distinctUserIds(userIds).map((userId) => this.queue(this.ops.accounts(userId)));
+    return { index, read: (replies) => queued.flatMap((q) => q.read(replies)) };
   }
 
   private queue<T>(op: Op<T>): Queued<T> {

@@ -1,4 +1,5 @@
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
+import { distinctUserIds, parseBalanceHash, type AccountSnapshot } from './balance-accounts.ts';
 import { BalanceOps, type Op, type Release, type Settlement } from './balance-ops.ts';
 import { BalancePipeline } from './balance-pipeline.ts';
 import {
@@ -13,6 +14,7 @@ import { defineBalanceScripts } from './balance-scripts.ts';
 import type { Keys } from './keys.ts';
 
 // The store is the entry point of the balance API: what its callers need is re-exported here.
+export { VERSION_FIELD, type AccountSnapshot } from './balance-accounts.ts';
 export { positionOf, type EffectRole, type Release, type Settlement } from './balance-ops.ts';
 export {
   BalancePipeline,
@@ -101,6 +103,24 @@ export class BalanceStore {
     return new BalancePipeline(this.ops, pipeline);
   }
 
+  /**
+   * The balances of several users in one round trip (a pipeline of HGETALL; on a Cluster, where one
+   * pipeline cannot span slots, concurrent calls instead): one snapshot per (user, asset) present
+   * in a user's hash, sorted by user then asset, each with the version `v` of the hash it was read
+   * from. Each user's rows are one atomic read; users are read one after the other.
+   */
+  async readAccounts(userIds: readonly number[]): Promise<AccountSnapshot[]> {
+    const ids = distinctUserIds(userIds);
+    if (ids.length === 0) return [];
+    if (this.redis.isCluster) {
+      const perUser = await Promise.all(ids.map((id) => this.run(this.ops.accounts(id))));
+      return perUser.flat();
+    }
+    const batch = this.pipelined(this.redis.pipeline());
+    const accounts = batch.readAccounts(ids);
+    return accounts.read(await batch.pipeline.exec());
+  }
+
   /** Every asset the user has an available or locked field for (even at 0), sorted by asset. */
   async getBalances(userId: number): Promise<Balance[]> {
     return (await this.balanceSheet(userId))
@@ -111,7 +131,7 @@ export class BalanceStore {
   /** Fees the user has paid, cumulative, per asset: the user's share of the fee account. */
   async getFeesPaid(userId: number): Promise<Map<string, bigint>> {
     const sheet = await this.balanceSheet(userId);
-    return new Map(sheet.filter((row) => row.fees > 0n).map((row) => [row.asset, row.fees]));
+    return new Map(sheet.filter((row) => row.feesPaid > 0n).map((row) => [row.asset, row.feesPaid]));
   }
 
   async getHold(userId: number, orderId: string): Promise<HoldRecord | undefined> {
@@ -129,30 +149,11 @@ export class BalanceStore {
     return op.decode(reply);
   }
 
-  /** The balances hash as rows per asset, sorted by asset. */
-  private async balanceSheet(userId: number): Promise<SheetRow[]> {
-    const fields = await this.redis.hgetall(this.keys.balances(userId));
-    const rows = new Map<string, SheetRow>();
-    for (const [field, value] of Object.entries(fields)) {
-      const asset = field.slice(2);
-      let row = rows.get(asset);
-      if (!row) rows.set(asset, (row = { asset, available: 0n, locked: 0n, fees: 0n, listed: false }));
-      if (field.startsWith('a:')) row.available = BigInt(value);
-      else if (field.startsWith('l:')) row.locked = BigInt(value);
-      else if (field.startsWith('f:')) row.fees = BigInt(value);
-      row.listed ||= !field.startsWith('f:');
-    }
-    return [...rows.values()].sort((a, b) => (a.asset < b.asset ? -1 : a.asset > b.asset ? 1 : 0));
+  /** The balances hash as rows per asset, sorted by asset (its version `v` aside). */
+  private async balanceSheet(userId: number) {
+    const key = this.keys.balances(userId);
+    return parseBalanceHash(key, await this.redis.hgetall(key)).rows;
   }
-}
-
-interface SheetRow {
-  asset: string;
-  available: bigint;
-  locked: bigint;
-  fees: bigint;
-  /** Has an available or locked field: a balance the user sees. */
-  listed: boolean;
 }
 
 export function parseHoldRecord(record: string): HoldRecord {

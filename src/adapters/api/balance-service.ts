@@ -6,13 +6,23 @@
  *
  * A repeated id reports the first call's outcome even when the repeat asked for another asset or
  * amount: the id names one operation, and it happened once.
+ *
+ * Once the script has answered, the operation is handed to the ledger (src/ledger/ledger-queue.ts),
+ * which records it in MySQL; a DUPLICATE too, with the first call's values, so that a client's retry
+ * re-drives a job lost between the script and the enqueue (the job's id makes a repeat harmless).
+ * An enqueue that fails fails the request: the client retries, and the retry enqueues again.
  */
 import type { BalanceRecord, BalanceService, LedgerResult } from '../../api/ports.ts';
 import { ApiError } from '../../api/errors.ts';
+import type { LedgerSink } from '../../ledger/ledger-queue.ts';
 import { BalanceScriptError, type BalanceStore } from '../../redis/balance-store.ts';
 
 export class RedisBalanceService implements BalanceService {
-  constructor(private readonly store: BalanceStore) {}
+  /** Without a ledger nothing reaches MySQL: tests of the Redis side alone. */
+  constructor(
+    private readonly store: BalanceStore,
+    private readonly ledger?: LedgerSink,
+  ) {}
 
   async deposit(request: {
     userId: number;
@@ -24,6 +34,13 @@ export class RedisBalanceService implements BalanceService {
     const result = await this.store
       .deposit(userId, asset, amount, depositId)
       .catch((error: unknown) => rethrow(error, asset));
+    await this.ledger?.enqueue({
+      kind: 'deposit',
+      userId,
+      depositId,
+      asset: result.asset,
+      amount: result.amount.toString(),
+    });
     return { duplicate: result.replayed, asset: result.asset, amount: result.amount };
   }
 
@@ -37,8 +54,17 @@ export class RedisBalanceService implements BalanceService {
     const result = await this.store
       .withdraw(userId, asset, amount, withdrawalId)
       .catch((error: unknown) => rethrow(error, asset));
+    const status = result.status === 'OK' ? 'ok' : 'insufficient_funds';
+    await this.ledger?.enqueue({
+      kind: 'withdrawal',
+      userId,
+      withdrawalId,
+      asset: result.asset,
+      amount: result.amount.toString(),
+      status,
+    });
     return {
-      status: result.status === 'OK' ? 'ok' : 'insufficient_funds',
+      status,
       duplicate: result.replayed,
       asset: result.asset,
       amount: result.amount,

@@ -1,5 +1,6 @@
--- withdrawals-insert: one row per withdrawalId (migration 0006), refused ones included, written once:
--- Redis records the outcome of a withdrawal, so a repeat has the same status and changes nothing.
+-- withdrawals-insert: one row per (user_id, withdrawalId) (migrations 0006, 0009), refused ones
+-- included, written once: Redis records the outcome of a withdrawal, so a repeat has the same status
+-- and changes nothing.
 -- Parameters: one tuple per row, in the column order below (src/persistence/tables.ts).
 INSERT INTO withdrawals (withdrawal_id, user_id, asset, amount, status)
 VALUES /*:rows*/

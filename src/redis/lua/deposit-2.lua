@@ -2,7 +2,8 @@
   Credits a deposit to the user's available balance, once per deposit id.
 
   Input:
-    KEYS[1] balances     {prefix}:bal:{u:ID}       a:<ASSET> available, l:<ASSET> locked, f:<ASSET> fees
+    KEYS[1] balances     {prefix}:bal:{u:ID}       a:<ASSET> available, l:<ASSET> locked, f:<ASSET> fees,
+                                                   v version (bumped by every call that changes the hash)
     KEYS[2] deposits     {prefix}:deposits:{u:ID}  <depositId> -> '<asset> <amount>'
 
     ARGV[1] depositId    1-128 characters, no whitespace or '#'
@@ -10,7 +11,7 @@
     ARGV[3] amount       positive decimal integer, at most 2^63 - 1
 
   Output:
-    {'OK', asset, amount}                  credited
+    {'OK', asset, amount}                  credited; the balances' version v is bumped
     {'DUPLICATE', 'OK', asset, amount}     the id was seen before: its recorded asset and amount;
                                            nothing changed
   Errors, nothing changed:
@@ -38,6 +39,8 @@ if not fits(read_amount(KEYS[1], field), amount) then
   fail('OVERFLOW', 'available ' .. asset .. ' would pass 2^63 - 1')
 end
 
+-- The version first: should it fail (v corrupted by hand), nothing has changed yet.
+redis.call('HINCRBY', KEYS[1], 'v', 1)
 redis.call('HINCRBY', KEYS[1], field, amount)
 redis.call('HSET', KEYS[2], deposit_id, asset .. ' ' .. amount)
 return { 'OK', asset, amount }

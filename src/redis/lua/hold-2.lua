@@ -3,7 +3,7 @@
   records the outcome under the order id, so a replay reaches the same accept/reject decision.
 
   Input:
-    KEYS[1] balances   {prefix}:bal:{u:ID}
+    KEYS[1] balances   {prefix}:bal:{u:ID}     v (version) bumped when it holds
     KEYS[2] holds      {prefix}:holds:{u:ID}   <orderId> -> hold record (see includes/holds.lua)
 
     ARGV[1] orderId    1-128 characters, no whitespace or '#'
@@ -53,6 +53,7 @@ if not fits(read_amount(KEYS[1], 'l:' .. asset), amount) then
   fail('OVERFLOW', 'locked ' .. asset .. ' would pass 2^63 - 1')
 end
 
+redis.call('HINCRBY', KEYS[1], 'v', 1)
 redis.call('HINCRBY', KEYS[1], 'a:' .. asset, negate(amount))
 redis.call('HINCRBY', KEYS[1], 'l:' .. asset, amount)
 redis.call('HSET', KEYS[2], order_id, active_record(asset, amount, amount))

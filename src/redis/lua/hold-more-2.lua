@@ -4,7 +4,7 @@
   The outcome is recorded under (orderId, entryId), entryId being the amend's stream entry.
 
   Input:
-    KEYS[1] balances   {prefix}:bal:{u:ID}
+    KEYS[1] balances   {prefix}:bal:{u:ID}     v (version) bumped when it holds
     KEYS[2] holds      {prefix}:holds:{u:ID}   <orderId> -> hold record,
                                                <orderId>#<entryId> -> 'A <amount>' or 'R'
 
@@ -50,6 +50,7 @@ if not fits(read_amount(KEYS[1], 'l:' .. hold.asset), amount) or not fits(hold.h
   fail('OVERFLOW', 'locked ' .. hold.asset .. ' would pass 2^63 - 1')
 end
 
+redis.call('HINCRBY', KEYS[1], 'v', 1)
 redis.call('HINCRBY', KEYS[1], 'a:' .. hold.asset, negate(amount))
 redis.call('HINCRBY', KEYS[1], 'l:' .. hold.asset, amount)
 redis.call('HSET', KEYS[2], order_id, active_record(hold.asset, add(hold.held, amount), hold.amount))

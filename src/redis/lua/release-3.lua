@@ -5,7 +5,7 @@
   was applied already and is skipped.
 
   Input:
-    KEYS[1] balances    {prefix}:bal:{u:ID}
+    KEYS[1] balances    {prefix}:bal:{u:ID}      v (version) bumped when funds move
     KEYS[2] holds       {prefix}:holds:{u:ID}
     KEYS[3] cursor      {prefix}:cursor:{u:ID}   <symbol> -> last position applied
 
@@ -51,6 +51,7 @@ end
 
 local held = subtract(hold.held, released)
 if released ~= '0' then
+  redis.call('HINCRBY', KEYS[1], 'v', 1)
   redis.call('HINCRBY', KEYS[1], locked_field, negate(released))
   redis.call('HINCRBY', KEYS[1], available_field, released)
 end

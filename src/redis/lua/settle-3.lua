@@ -5,7 +5,7 @@
   the user's cursor on the symbol was applied already and is skipped.
 
   Input:
-    KEYS[1] balances        {prefix}:bal:{u:ID}
+    KEYS[1] balances        {prefix}:bal:{u:ID}      v (version) bumped when an amount moves
     KEYS[2] holds           {prefix}:holds:{u:ID}
     KEYS[3] cursor          {prefix}:cursor:{u:ID}   <symbol> -> last position applied
 
@@ -65,6 +65,9 @@ if not fits(read_amount(KEYS[1], available_field), net)
 end
 
 local held = subtract(hold.held, spent)
+if spent ~= '0' or net ~= '0' or fee ~= '0' then
+  redis.call('HINCRBY', KEYS[1], 'v', 1)
+end
 if spent ~= '0' then
   redis.call('HINCRBY', KEYS[1], locked_field, negate(spent))
   redis.call('HSET', KEYS[2], order_id, active_record(hold.asset, held, hold.amount))

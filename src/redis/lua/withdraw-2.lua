@@ -3,7 +3,7 @@
   withdrawal id; a refusal is recorded too, so a repeat gets the same answer.
 
   Input:
-    KEYS[1] balances      {prefix}:bal:{u:ID}
+    KEYS[1] balances      {prefix}:bal:{u:ID}          v (version) bumped when it debits
     KEYS[2] withdrawals   {prefix}:withdrawals:{u:ID}  <withdrawalId> -> '<asset> <amount>' or
                                                        'R <asset> <amount>' (refused)
 
@@ -49,6 +49,7 @@ if compare(read_amount(KEYS[1], field), amount) < 0 then
   return { 'INSUFFICIENT_FUNDS', asset, amount }
 end
 
+redis.call('HINCRBY', KEYS[1], 'v', 1)
 redis.call('HINCRBY', KEYS[1], field, negate(amount))
 redis.call('HSET', KEYS[2], withdrawal_id, asset .. ' ' .. amount)
 return { 'OK', asset, amount }

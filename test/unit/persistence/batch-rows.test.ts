@@ -224,6 +224,7 @@ describe('persistence/batch-rows: engine output into rows of the durable tables'
       'markets',
       'orders',
       'trades',
+      'balances',
       'deposits',
       'withdrawals',
     ]);
