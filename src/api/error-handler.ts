@@ -61,12 +61,43 @@ export function toApiError(error: unknown): ApiError {
     return new ApiError(code, 'the body must be JSON with Content-Type: application/json', { cause: error });
   }
   if (code !== undefined) return new ApiError(code, fastifyError?.message ?? code, { cause: error });
+  if (isStoreUnreachable(error)) {
+    return new ApiError('UNAVAILABLE', 'a data store is unreachable; retry shortly', {
+      cause: error,
+      retryAfterSeconds: 1,
+    });
+  }
   return new ApiError('INTERNAL', 'internal error', { cause: error });
+}
+
+/** Network-level codes of Node, ioredis and mysql2 that mean "the store did not answer". */
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'PROTOCOL_CONNECTION_LOST',
+  'ER_CON_COUNT_ERROR',
+]);
+
+/**
+ * Redis (ioredis gave up retrying, or the connection closed under the command) or MySQL (mysql2's
+ * fatal connection errors) did not answer: a 503 the client should retry, not a 500 bug.
+ */
+function isStoreUnreachable(error: unknown): boolean {
+  const e = error as { name?: unknown; message?: unknown; code?: unknown; fatal?: unknown } | null;
+  if (e === null || typeof e !== 'object') return false;
+  if (e.name === 'MaxRetriesPerRequestError') return true;
+  if (typeof e.message === 'string' && /^Connection is closed\.?$/.test(e.message)) return true;
+  if (typeof e.code === 'string' && UNREACHABLE_CODES.has(e.code)) return true;
+  return e.fatal === true;
 }
 
 export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
   // OVERLOADED always tells the client when to come back (1 s unless the thrower knows better).
-  const retryAfter = error.retryAfterSeconds ?? (error.code === 'OVERLOADED' ? 1 : undefined);
+  const retryAfter =
+    error.retryAfterSeconds ?? (error.code === 'OVERLOADED' || error.code === 'UNAVAILABLE' ? 1 : undefined);
   if (retryAfter !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
   return reply.code(error.httpStatus).type('application/json; charset=utf-8').send(errorBody(error));
 }
@@ -74,7 +105,10 @@ export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const apiError = toApiError(error);
-    if (apiError.httpStatus >= 500) {
+    if (apiError.code === 'SYMBOL_BACKLOGGED') {
+      // An expected refusal, maybe thousands a second while it lasts: one line each, no stack.
+      request.log.warn({ code: apiError.code, reason: apiError.message }, 'request refused');
+    } else if (apiError.httpStatus >= 500) {
       request.log.error({ err: error, code: apiError.code }, 'request failed');
     } else {
       request.log.debug({ code: apiError.code, reason: apiError.message }, 'request refused');

@@ -48,6 +48,15 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: { status: 413, summary: 'The body is larger than the configured limit.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, summary: 'The body is not application/json.' },
   OVERLOADED: { status: 503, summary: 'The service sheds load; retry after the Retry-After header.' },
+  SYMBOL_BACKLOGGED: {
+    status: 503,
+    summary: "The symbol's backlog is over its bound: no places or amends; cancels are taken.",
+  },
+  UNAVAILABLE: {
+    status: 503,
+    summary:
+      'Redis or MySQL is unreachable; retry after the Retry-After header (a place: same clientOrderId).',
+  },
   INTERNAL: { status: 500, summary: 'An unexpected error; nothing about it is shown.' },
 } as const satisfies Record<string, { readonly status: number; readonly summary: string }>;
 
@@ -55,7 +64,7 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 
 export interface ApiErrorOptions {
   readonly cause?: unknown;
-  /** Seconds for the Retry-After header (OVERLOADED). */
+  /** Seconds for the Retry-After header (OVERLOADED, SYMBOL_BACKLOGGED). */
   readonly retryAfterSeconds?: number;
 }
 

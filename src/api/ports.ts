@@ -5,7 +5,7 @@
  * Ports speak integers, the system's inner language: prices in ticks, quantities in lots, amounts in
  * the asset's smallest units (docs/engine.md, "Units"), times in epoch milliseconds. The API converts
  * decimal strings to integers on the way in and back on the way out, in one place (order-request.ts,
- * present.ts). An adapter that fails throws; one that sheds load throws ApiError OVERLOADED with
+ * present.ts). An adapter that fails throws; one that sheds load throws ApiError OVERLOADED (or UNAVAILABLE when a store is out of reach) with
  * retryAfterSeconds (errors.ts). Every method may be called concurrently.
  */
 import type {

@@ -7,8 +7,12 @@ import { StreamIntake } from '../adapters/api/stream-intake.ts';
 import { buildApp } from '../api/app.ts';
 import { listen } from '../api/server.ts';
 import { loadConfig, type Config } from '../config/config.ts';
+import { LedgerQueue } from '../ledger/ledger-queue.ts';
+import { createMysqlPool } from '../mysql/connection.ts';
 import { createLogger } from '../observability/logger.ts';
 import { ApiMetrics } from '../observability/metrics.ts';
+import { HotCachedOrderQueries } from '../persistence/reads/hot-cached-order-queries.ts';
+import { MysqlOrderQueries } from '../persistence/reads/mysql-order-queries.ts';
 import { RedisMarketData } from '../read-model/market-data-reader.ts';
 import { RedisOrderQueries } from '../read-model/order-queries.ts';
 import { BalanceStore } from '../redis/balance-store.ts';
@@ -16,8 +20,9 @@ import { createRedis } from '../redis/connection.ts';
 import { createKeys } from '../redis/keys.ts';
 
 /**
- * The API process: wires the HTTP app to Redis, seeds the default markets on a first start, listens,
- * and on SIGTERM stops taking requests, lets those in flight finish and closes its connections.
+ * The API process: wires the HTTP app to Redis and, for order and fill reads, MySQL; seeds the
+ * default markets on a first start, listens, and on SIGTERM stops taking requests, lets those in
+ * flight finish and closes its connections.
  */
 export async function startApi(config: Config = loadConfig()) {
   const log = createLogger(config, 'api');
@@ -27,7 +32,14 @@ export async function startApi(config: Config = loadConfig()) {
   const instance = await acquireInstanceNumber(redis, keys);
   const instanceId = newInstanceId(instance);
   const markets = await RedisMarketDirectory.open({ redis, subscriber: redis.duplicate(), keys });
-  const intake = new StreamIntake({ redis, keys, replyTo: instanceId });
+  const intake = new StreamIntake({
+    redis,
+    keys,
+    replyTo: instanceId,
+    maxBacklog: config.streams.maxSymbolBacklog,
+  });
+  // Order and fill reads: MySQL, the system of record, behind the Redis read model as a hot cache.
+  const mysql = createMysqlPool(config);
   if ((await markets.list()).length === 0) {
     // Each seeded market's stream starts with its fees, as a market created by an operator does
     // (routes/admin.ts), so that a replay from the stream's start charges what was in force. Two
@@ -39,6 +51,8 @@ export async function startApi(config: Config = loadConfig()) {
   }
   const seeded = await markets.seedIfEmpty(config.seedMarkets.values());
   const outcomes = await RedisOutcomeWaiter.start({ subscriber: redis.duplicate(), keys, instanceId });
+  // Deposits and withdrawals reach MySQL through a BullMQ job each (docs/mysql.md).
+  const ledger = await LedgerQueue.open(config, { log });
   const app = buildApp({
     config,
     logger: log,
@@ -46,8 +60,11 @@ export async function startApi(config: Config = loadConfig()) {
       markets,
       intake,
       outcomes,
-      balances: new RedisBalanceService(new BalanceStore(redis, keys)),
-      orders: new RedisOrderQueries(redis, keys),
+      balances: new RedisBalanceService(new BalanceStore(redis, keys), ledger),
+      orders: new HotCachedOrderQueries(
+        new RedisOrderQueries(redis, keys),
+        new MysqlOrderQueries(mysql, markets),
+      ),
       marketData: new RedisMarketData(redis, keys),
       ids: new SnowflakeIds({ instance }),
       health: new CheckedHealth({ checks: { redis: redisCheck(redis) } }),
@@ -59,8 +76,10 @@ export async function startApi(config: Config = loadConfig()) {
   const close = async () => {
     await app.close();
     await outcomes.close();
+    await ledger.close();
     await markets.close();
     await redis.quit();
+    await mysql.end();
   };
   return { app, address, close };
 }

@@ -51,6 +51,8 @@ export async function ownOrder(ctx: RouteContext, userId: number, orderId: strin
  * Before a cancel or amend: the order as the read model knows it, when it does. An order it shows
  * as someone else's, on another symbol, or final is refused here. One it does not know yet (placed
  * a moment ago) goes to the engine, which refuses it if it does not rest or is not the caller's.
+ * So does one the reads cannot look up right now (MySQL down): the check is a courtesy, the engine's
+ * is the rule, and a cancel must keep working while the history is unreachable.
  */
 export async function openOrderIfKnown(
   ctx: RouteContext,
@@ -58,7 +60,10 @@ export async function openOrderIfKnown(
   orderId: string,
   symbol: string,
 ): Promise<OrderRecord | undefined> {
-  const order = await ctx.ports.orders.getOrder(orderId);
+  const order = await ctx.ports.orders.getOrder(orderId).catch((error: unknown) => {
+    if (error instanceof ApiError && error.httpStatus === 503) return undefined;
+    throw error;
+  });
   if (order === undefined) return undefined;
   if (order.userId !== userId || order.symbol !== symbol) throw notFound(orderId);
   if (!OPEN_STATUSES.includes(order.status)) {

@@ -81,6 +81,30 @@ describe('api: error codes', () => {
       });
     });
 
+    it('a store that did not answer (ioredis gave up, a closed connection, mysql2 fatal) → 503 UNAVAILABLE, Retry-After 1', () => {
+      for (const thrown of [
+        Object.assign(new Error('Reached the max retries per request limit'), {
+          name: 'MaxRetriesPerRequestError',
+        }),
+        new Error('Connection is closed.'),
+        Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3306'), { code: 'ECONNREFUSED' }),
+        Object.assign(new Error('Connection lost: The server closed the connection.'), {
+          code: 'PROTOCOL_CONNECTION_LOST',
+          fatal: true,
+        }),
+      ]) {
+        const error = toApiError(thrown);
+        expect(error, String(thrown)).to.include({
+          code: 'UNAVAILABLE',
+          httpStatus: 503,
+          retryAfterSeconds: 1,
+        });
+      }
+      expect(toApiError(Object.assign(new Error('Duplicate entry'), { code: 'ER_DUP_ENTRY' })).code).to.equal(
+        'INTERNAL',
+      );
+    });
+
     it('anything else → INTERNAL with a message that tells nothing', () => {
       for (const thrown of [
         new Error('db password wrong'),
