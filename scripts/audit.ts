@@ -1,22 +1,35 @@
 /**
- * node --import tsx scripts/audit.ts [--quiescent] [--json]
- * Audits the Redis state of one deployment (REDIS_URL, KEY_PREFIX): balances, holds, deposits and
- * withdrawals against DESIGN.md §3 invariants 1, 2 and 7 (src/audit/redis-audit.ts), and the
- * consumer group of each symbol stream. Read only.
+ * node --import tsx scripts/audit.ts [--quiescent] [--json] [--redis-only]
+ * Audits one deployment against DESIGN.md §3 invariants, read only:
+ *  - Redis (REDIS_URL, KEY_PREFIX): balances, holds, deposits and withdrawals, and the consumer
+ *    group of each symbol stream (src/audit/redis-audit.ts);
+ *  - MySQL (MYSQL_URL): its own conservation, its balances, deposits and withdrawals against Redis,
+ *    orders and trades against each symbol's checkpoint, and each checkpoint against its stream
+ *    (src/audit/mysql-audit.ts; docs/mysql.md, "Audit").
  *
- *   --quiescent  the system should be idle: pending or undelivered stream entries are differences
- *   --json       print the report as one JSON document (amounts as decimal strings)
+ *   --quiescent   the system should be idle: pending or undelivered stream entries, and anything
+ *                 the MySQL writer has not caught up with, are differences (else lags: printed, not
+ *                 failing)
+ *   --json        print the report as one JSON document (amounts as decimal strings)
+ *   --redis-only  the Redis half alone, as before the MySQL half existed (same output)
  *
- * Exit code: 0 clean, 1 at least one difference, 2 the audit could not run (bad config, no Redis...).
+ * Exit code: 0 clean, 1 at least one difference, 2 the audit could not run (bad config, no Redis or
+ * MySQL...).
  */
 import { parseArgs } from 'node:util';
+import type { Pool } from 'mysql2/promise';
+import { auditMysql, type MysqlAuditReport } from '../src/audit/mysql-audit.ts';
+import { mysqlReportLines, mysqlReportToJson } from '../src/audit/mysql-audit-report.ts';
 import { auditRedis, reportToJson, type AuditReport } from '../src/audit/redis-audit.ts';
+import { textTable } from '../src/audit/text-table.ts';
 import { loadConfig } from '../src/config/config.ts';
+import { createMysqlPool, parseMysqlUrl } from '../src/mysql/connection.ts';
 import { createRedis } from '../src/redis/connection.ts';
 import { createKeys } from '../src/redis/keys.ts';
 
-function printText(report: AuditReport, prefix: string): void {
-  const out = (line: string) => console.log(line);
+const out = (line: string) => console.log(line);
+
+function printRedis(report: AuditReport, prefix: string): void {
   out(`audit: prefix ${prefix}: ${report.users} users, ${report.keysScanned} keys scanned`);
   for (const d of report.differences) out(`DIFFERENCE ${d.kind}: ${d.message}`);
 
@@ -28,14 +41,8 @@ function printText(report: AuditReport, prefix: string): void {
     return [asset, t.available, t.locked, t.feesPaid, t.deposited, t.withdrawn].map(String).concat(verdict);
   });
   if (rows.length > 0) {
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-    const line = (cells: string[]) =>
-      cells
-        .map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
-        .join('  ');
     out('');
-    out(line(header).trimEnd());
-    for (const r of rows) out(line(r).trimEnd());
+    for (const line of textTable(header, rows)) out(line);
   }
   if (report.streams.length > 0) {
     out('');
@@ -44,12 +51,10 @@ function printText(report: AuditReport, prefix: string): void {
       out(`stream ${s.symbol}: length ${s.length}, ${group}`);
     }
   }
-  out('');
-  out(
-    report.ok
-      ? 'audit: clean'
-      : `audit: ${report.differences.length} difference${report.differences.length === 1 ? '' : 's'}`,
-  );
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** The URL without its password, for an error message. */
@@ -59,32 +64,87 @@ function redact(url: string): string {
   return parsed.toString();
 }
 
+/** The error with the setting to check (and the connection's last error, if it says more). */
+function explain(error: unknown, setting: string, url: string, last: Error | undefined): Error {
+  const message = error instanceof Error ? error.message || String(error) : String(error);
+  const cause = last && last.message !== message ? ` (${last.message})` : '';
+  return new Error(`${message}${cause}; check ${setting} (${redact(url)})`, { cause: error });
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { quiescent: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
+    options: {
+      quiescent: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      'redis-only': { type: 'boolean', default: false },
+    },
     strict: true,
   });
   const config = loadConfig();
   const keys = createKeys(config.redis.keyPrefix);
+  const quiescent = values.quiescent;
   const redis = createRedis(config, {
     connectionName: 'audit',
     maxRetriesPerRequest: 1,
     connectTimeoutMs: 3_000,
   });
-  let lastError: Error | undefined;
+  let redisError: Error | undefined;
   // Reported through the failing command; without a listener ioredis would print each one.
-  redis.on('error', (error: Error) => (lastError = error));
+  redis.on('error', (error: Error) => (redisError = error));
+  let pool: Pool | undefined;
   try {
-    const report = await auditRedis(redis, keys, { quiescent: values.quiescent });
-    if (values.json) console.log(JSON.stringify(reportToJson(report), null, 2));
-    else printText(report, keys.prefix);
-    return report.ok ? 0 : 1;
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const cause = lastError && lastError.message !== message ? ` (${lastError.message})` : '';
-    throw new Error(`${message}${cause}; check REDIS_URL (${redact(config.redis.url)})`, { cause: error });
+    let redisReport: AuditReport;
+    try {
+      redisReport = await auditRedis(redis, keys, { quiescent });
+    } catch (error) {
+      throw explain(error, 'REDIS_URL', config.redis.url, redisError);
+    }
+    if (values['redis-only']) {
+      if (values.json) out(JSON.stringify(reportToJson(redisReport), null, 2));
+      else {
+        printRedis(redisReport, keys.prefix);
+        out('');
+        const n = redisReport.differences.length;
+        out(n === 0 ? 'audit: clean' : `audit: ${plural(n, 'difference')}`);
+      }
+      return redisReport.ok ? 0 : 1;
+    }
+
+    const mysql = createMysqlPool(config, { connectionLimit: 4, connectTimeoutMs: 3_000 });
+    pool = mysql;
+    const database = parseMysqlUrl(config.mysql.url).database ?? '(no database)';
+    let mysqlReport: MysqlAuditReport;
+    try {
+      mysqlReport = await auditMysql(redis, keys, mysql, { quiescent });
+    } catch (error) {
+      // The MySQL half reads Redis too: a Redis error is the Redis connection's.
+      throw redisError
+        ? explain(error, 'REDIS_URL', config.redis.url, redisError)
+        : explain(error, 'MYSQL_URL', config.mysql.url, undefined);
+    }
+    const ok = redisReport.ok && mysqlReport.ok;
+    if (values.json) {
+      out(
+        JSON.stringify(
+          { ok, redis: reportToJson(redisReport), mysql: mysqlReportToJson(mysqlReport) },
+          null,
+          2,
+        ),
+      );
+    } else {
+      printRedis(redisReport, keys.prefix);
+      out('');
+      for (const line of mysqlReportLines(mysqlReport, database)) out(line);
+      out('');
+      const n = redisReport.differences.length + mysqlReport.differences.length;
+      const lags = mysqlReport.lags.length;
+      const lagNote = lags === 0 ? '' : `, ${plural(lags, 'lag')} (the MySQL writer has not caught up)`;
+      out(n === 0 ? `audit: clean${lagNote}` : `audit: ${plural(n, 'difference')}${lagNote}`);
+    }
+    return ok ? 0 : 1;
   } finally {
     redis.disconnect();
+    await pool?.end().catch(() => undefined);
   }
 }
 

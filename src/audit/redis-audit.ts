@@ -209,6 +209,12 @@ class Audit {
     const unknownLocked = new Set<string>();
     let holdsUnreadable = bal === undefined || holds === undefined;
     for (const [field, value] of bal ?? []) {
+      // The hash's version (bumped by every change, docs/balances.md): no amount, but MySQL's
+      // balances.version copies it, so it must read as one.
+      if (field === 'v') {
+        this.amount(value, { key: balKey, field, userId }, undefined, false);
+        continue;
+      }
       const kind = field.slice(0, 2);
       const asset = field.slice(2);
       const where = { key: balKey, field, userId };

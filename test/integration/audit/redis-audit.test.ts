@@ -47,6 +47,7 @@ describe('redis audit (scripts/audit)', function () {
   const script = (...args: string[]) =>
     runScript(
       { KEY_PREFIX: t.keys.prefix, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
+      '--redis-only',
       ...args,
     );
 
