@@ -89,6 +89,11 @@ export class OrderBook implements MatchingBook {
     return this.seq;
   }
 
+  /** Timestamp of the last command applied (0 before the first): a durable checkpoint stores it. */
+  get lastCommandTimestamp(): number {
+    return this.lastTimestamp;
+  }
+
   get size(): number {
     return this.orders.size;
   }

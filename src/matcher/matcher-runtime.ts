@@ -1,15 +1,16 @@
 import type { Redis } from 'ioredis';
-import { OrderBook } from '../engine/order-book.ts';
 import type { CompiledMarket } from '../markets/market-rules.ts';
+import type { FlushResult } from '../mysql/write-buffer-options.ts';
 import type { BalanceStore } from '../redis/balance-store.ts';
 import type { Keys } from '../redis/keys.ts';
 import { compareIds, ensureGroup, lastDeliveredId, readNew, readRange } from './command-stream.ts';
+import type { DurableRecorder } from './durable-recorder.ts';
 import { shardOf } from './shard-map.ts';
 import type { ShardOwnership } from './shard-ownership.ts';
-import type { SnapshotStore } from './snapshot-store.ts';
 import { SettlementError, SymbolProcessor, type BatchObserver } from './symbol-processor.ts';
 
 export interface RuntimeLog {
+  debug(details: object, message: string): void;
   info(details: object, message: string): void;
   warn(details: object, message: string): void;
   error(details: object, message: string): void;
@@ -21,8 +22,8 @@ export interface MatcherRuntimeOptions {
   readonly batchSize: number;
   /** How long one read waits for new entries; bounds how late a stop or a rebalance is noticed. */
   readonly blockMs: number;
-  /** A symbol that processed entries gets a snapshot at most this often (and at every handover). */
-  readonly snapshotIntervalMs: number;
+  /** Trim each stream by MINID at its durable checkpoint after every successful flush. */
+  readonly trimStreams: boolean;
 }
 
 export interface MatcherRuntimeDeps {
@@ -32,7 +33,8 @@ export interface MatcherRuntimeDeps {
   readonly reader: Redis;
   readonly keys: Keys;
   readonly balances: BalanceStore;
-  readonly snapshots: SnapshotStore;
+  /** MySQL: claims, book loads and the thread's WriteBuffer. */
+  readonly durable: DurableRecorder;
   readonly ownership: ShardOwnership;
   readonly listMarkets: () => Promise<readonly CompiledMarket[]>;
   readonly observer: BatchObserver;
@@ -42,18 +44,23 @@ export interface MatcherRuntimeDeps {
 interface Owned {
   readonly processor: SymbolProcessor;
   readonly shard: number;
-  /** Entry id covered by the last snapshot written. */
-  snapshotEntryId: string;
-  lastSnapshotMs: number;
 }
 
 /**
  * One matcher thread: keeps its membership and leases, takes over the symbols of the shards it wins
- * (snapshot, then replay of the stream up to what the group handed out, then new entries), matches
- * batches, snapshots and trims, and hands symbols over cleanly when it stops or the shards move.
+ * (DESIGN.md §2: lease, epoch bump in MySQL, the book as of the durable checkpoint, replay of the
+ * stream after it up to what the group handed out, then new entries), matches batches, owes them to
+ * MySQL, trims the streams at the durable checkpoints, and hands symbols over cleanly when it stops or
+ * the shards move.
+ *
  * A symbol whose processing fails is dropped and its lease released: it is taken over again from its
- * last snapshot, and the idempotent effects make the replay harmless. A refused settlement is
+ * durable checkpoint, and the idempotent effects make the replay harmless. A refused settlement is
  * different (balances and engine disagree): the symbol halts, its shard stays leased, and it logs.
+ * So does a stream trimmed past the durable checkpoint (Redis lost entries MySQL never saw).
+ *
+ * While the writer owes too many rows (MySQL slow or down) the thread stops reading new entries but
+ * keeps its leases; the stream grows and the API refuses new orders past MAX_SYMBOL_BACKLOG.
+ * A fenced writer (a newer owner took one of its symbols while it was paused) drops every symbol.
  */
 export class MatcherRuntime {
   private readonly owned = new Map<string, Owned>();
@@ -61,11 +68,16 @@ export class MatcherRuntime {
   private readonly halted = new Set<string>();
   private stopping = false;
   private nextRebalanceMs = 0;
+  /** When the last renewal of the leases started: reading past half a lease needs a new one first. */
+  private renewedAtMs = 0;
+  private writerFailing = false;
 
   constructor(
     private readonly deps: MatcherRuntimeDeps,
     private readonly options: MatcherRuntimeOptions,
-  ) {}
+  ) {
+    deps.durable.onFlushed = (result) => this.flushed(result);
+  }
 
   get memberId(): string {
     return this.deps.ownership.memberId;
@@ -82,7 +94,16 @@ export class MatcherRuntime {
 
   async run(): Promise<void> {
     try {
-      while (!this.stopping) await this.step();
+      while (!this.stopping) {
+        try {
+          await this.step();
+        } catch (error) {
+          // Redis or MySQL unreachable outside a symbol's guard (membership, leases, markets): keep
+          // the loop alive and try again; a lease that lapses meanwhile is found lost and retaken.
+          this.deps.log.error({ err: error }, 'matcher step failed; retrying');
+          await sleep(500);
+        }
+      }
     } finally {
       await this.handOverAll();
     }
@@ -90,6 +111,8 @@ export class MatcherRuntime {
 
   /** One turn of the loop: rebalance when due, then read and process one round of entries. */
   async step(): Promise<void> {
+    const fenced = this.deps.durable.fenced;
+    if (fenced !== undefined) await this.recoverFromFence(fenced);
     const now = Date.now();
     if (now >= this.nextRebalanceMs) {
       await this.rebalance(now);
@@ -97,6 +120,17 @@ export class MatcherRuntime {
     }
     if (this.owned.size === 0) {
       await sleep(Math.min(100, Math.max(1, this.nextRebalanceMs - Date.now())));
+      return;
+    }
+    if (this.deps.durable.isBackpressured) {
+      // MySQL is behind: read nothing new (the stream keeps it), let the writer catch up.
+      await sleep(Math.min(this.options.blockMs, 50));
+      return;
+    }
+    // A pause (GC, SIGSTOP) since the renewal may have cost the leases: reading now could take
+    // entries of a symbol that has a new owner, so renew first.
+    if (Date.now() - this.renewedAtMs > this.options.leaseTtlMs / 2) {
+      this.nextRebalanceMs = 0;
       return;
     }
     const bySymbolStream = new Map([...this.owned.values()].map((o) => [this.stream(o.processor.symbol), o]));
@@ -110,7 +144,9 @@ export class MatcherRuntime {
     for (const [stream, entries] of results) {
       const owned = bySymbolStream.get(stream);
       if (owned === undefined || !this.owned.has(owned.processor.symbol)) continue;
-      await this.guard(owned, () => owned.processor.process(entries));
+      await this.guard({ symbol: owned.processor.symbol, shard: owned.shard }, () =>
+        owned.processor.process(entries),
+      );
     }
     const { observer } = this.deps;
     const idle = observer.idle?.bind(observer);
@@ -118,7 +154,59 @@ export class MatcherRuntime {
       // Concurrent, not one await per symbol: each is a pipeline that is usually empty.
       await Promise.all([...this.owned.values()].map((o) => idle(o.processor.symbol, o.processor.book)));
     }
-    await this.snapshotDue(Date.now());
+  }
+
+  /**
+   * Every flush: a durable checkpoint lets its stream be trimmed below it (MINID, never MAXLEN: no
+   * entry MySQL has not made durable is ever dropped). Failures are logged once per outage.
+   */
+  private flushed(result: FlushResult): void {
+    const { log } = this.deps;
+    if (!result.ok) {
+      if (!this.writerFailing) {
+        log.error(
+          { err: result.error, backlog: result.backlogRows, attempts: result.attempts },
+          'MySQL flush failed; retrying (nothing is dropped)',
+        );
+      }
+      this.writerFailing = true;
+      return;
+    }
+    if (this.writerFailing) log.info({ backlog: result.backlogRows }, 'MySQL flushes succeed again');
+    this.writerFailing = false;
+    log.debug(
+      {
+        checkpoints: result.checkpoints.map((c) => [c.symbol, c.epoch]),
+        rows: result.rows,
+        durationMs: result.durationMs,
+      },
+      'flushed',
+    );
+    if (!this.options.trimStreams) return;
+    for (const checkpoint of result.checkpoints) {
+      if (checkpoint.lastStreamId === '0-0') continue;
+      this.deps.redis
+        .xtrim(this.stream(checkpoint.symbol), 'MINID', checkpoint.lastStreamId)
+        .catch((error: unknown) => log.warn({ symbol: checkpoint.symbol, err: error }, 'stream trim failed'));
+    }
+  }
+
+  /**
+   * The writer found one of its symbols claimed by a newer owner (this thread was paused past its
+   * lease): its transaction rolled back, and every row it still owes may belong to a symbol it no
+   * longer owns. Drop everything, free the leases still held, start a new writer; the symbols are
+   * claimed again from their durable checkpoints by whoever wins them.
+   */
+  private async recoverFromFence(fenced: Error): Promise<void> {
+    const { log, ownership, durable } = this.deps;
+    log.error(
+      { err: fenced, symbols: this.ownedSymbols() },
+      'writer fenced by a newer owner; dropping every symbol',
+    );
+    for (const symbol of [...this.owned.keys()]) this.drop(symbol);
+    for (const shard of ownership.owned()) await ownership.release(shard).catch(() => undefined);
+    await durable.reset();
+    this.nextRebalanceMs = 0;
   }
 
   private stream(symbol: string): string {
@@ -128,6 +216,7 @@ export class MatcherRuntime {
   private async rebalance(now: number): Promise<void> {
     const { ownership } = this.deps;
     const live = await ownership.heartbeat(now);
+    this.renewedAtMs = now;
     for (const shard of await ownership.renewAll()) {
       // Someone else may own it now: drop its symbols without writing anything.
       for (const [symbol, owned] of this.owned) if (owned.shard === shard) this.drop(symbol);
@@ -147,53 +236,60 @@ export class MatcherRuntime {
 
   private async takeOver(market: CompiledMarket, shard: number): Promise<void> {
     const symbol = market.definition.symbol;
-    const { redis, snapshots, balances, observer, log } = this.deps;
+    const { redis, balances, observer, log, durable } = this.deps;
     const stream = this.stream(symbol);
-    await ensureGroup(redis, stream);
-    const snapshot = await snapshots.load(symbol);
-    const book = snapshot ? OrderBook.restore(snapshot.book) : new OrderBook(market.rules);
-    const startId = snapshot?.entryId ?? '0-0';
-    const processor = new SymbolProcessor(symbol, market, book, startId, {
-      redis,
-      stream,
-      balances,
-      observer,
-      log,
-    });
-    const owned: Owned = { processor, shard, snapshotEntryId: startId, lastSnapshotMs: Date.now() };
-    // Entries the group already handed out (to a previous owner) are replayed from the snapshot on;
-    // the ones after are read through the group as new.
-    const upTo = await lastDeliveredId(redis, stream);
+    let owned: Owned | undefined;
     let replayed = 0;
-    const ok = await this.guard(owned, async () => {
+    let from = '0-0';
+    let epoch = 0;
+    const ok = await this.guardTakeover(symbol, shard, async () => {
+      await ensureGroup(redis, stream);
+      // The fence first: from this commit on, a previous owner's flushes fail.
+      const { claim, book } = await durable.claim(market);
+      from = claim.lastStreamId;
+      epoch = claim.epoch;
+      await assertStreamCovers(redis, stream, symbol, from);
+      const processor = new SymbolProcessor(symbol, market, book, from, {
+        redis,
+        stream,
+        balances,
+        observer,
+        log,
+      });
+      owned = { processor, shard };
+      // Entries the group already handed out (to a previous owner) are replayed from the durable
+      // checkpoint on; the ones after are read through the group as new.
+      const upTo = await lastDeliveredId(redis, stream);
       while (compareIds(processor.lastEntryId, upTo) < 0) {
         const entries = await readRange(redis, stream, processor.lastEntryId, upTo, this.options.batchSize);
         if (entries.length === 0) break;
         await processor.process(entries, { replaying: true });
         replayed += entries.length;
       }
+      await observer.takenOver?.(symbol, book);
     });
-    if (!ok) return;
-    if (!(await this.guard(owned, async () => observer.takenOver?.(symbol, book)))) return;
+    if (!ok || owned === undefined) return;
     this.owned.set(symbol, owned);
-    log.info({ symbol, shard, member: this.memberId, from: startId, replayed }, 'symbol taken over');
+    log.info({ symbol, shard, member: this.memberId, epoch, from, replayed }, 'symbol taken over');
+  }
+
+  /** A takeover that fails leaves nothing behind: the symbol is dropped as by `guard`. */
+  private async guardTakeover(symbol: string, shard: number, work: () => Promise<void>): Promise<boolean> {
+    return this.guard({ symbol, shard }, work);
   }
 
   /** Runs `work` for a symbol; on failure drops the symbol and frees its shard for a clean retake. */
-  private async guard(owned: Owned, work: () => Promise<void>): Promise<boolean> {
+  private async guard(owned: { symbol: string; shard: number }, work: () => Promise<void>): Promise<boolean> {
     try {
       await work();
       return true;
     } catch (error) {
-      const symbol = owned.processor.symbol;
+      const symbol = owned.symbol;
       this.drop(symbol);
-      if (error instanceof SettlementError) {
+      if (error instanceof SettlementError || error instanceof StreamGapError) {
         // Keep the lease, so no other member retakes it either: a replay could skip the refused step.
         this.halted.add(symbol);
-        this.deps.log.error(
-          { symbol, err: error },
-          'symbol halted: balances and engine disagree; run the audit',
-        );
+        this.deps.log.error({ symbol, err: error }, 'symbol halted; run the audit (README, Operations)');
         return false;
       }
       this.deps.log.error({ symbol, err: error }, 'symbol processing failed; releasing it for a retake');
@@ -204,37 +300,27 @@ export class MatcherRuntime {
 
   private drop(symbol: string): void {
     this.owned.delete(symbol);
+    this.deps.durable.release(symbol);
     this.deps.observer.forget?.(symbol);
   }
 
-  private async snapshotDue(now: number): Promise<void> {
-    for (const owned of this.owned.values()) {
-      const changed = owned.processor.lastEntryId !== owned.snapshotEntryId;
-      if (changed && now - owned.lastSnapshotMs >= this.options.snapshotIntervalMs)
-        await this.snapshot(owned);
-    }
-  }
-
   /**
-   * Saves the book as of the last processed entry, then trims the stream below it: MINID, never
-   * MAXLEN, so no entry that a snapshot does not cover is ever dropped.
+   * Makes the shard's symbols durable (one flush: their rows and checkpoints), then frees the lease,
+   * so the next owner replays nothing. When MySQL is down the lease is freed anyway: the next owner
+   * replays from the older checkpoint, and this writer keeps the symbols' fences, so its late flush
+   * is fenced rather than written over the new owner's rows.
    */
-  private async snapshot(owned: Owned): Promise<void> {
-    const { processor } = owned;
-    const entryId = processor.lastEntryId;
-    await this.deps.snapshots.save(processor.symbol, { entryId, book: processor.book.snapshot() });
-    if (entryId !== '0-0') await this.deps.redis.xtrim(this.stream(processor.symbol), 'MINID', entryId);
-    owned.snapshotEntryId = entryId;
-    owned.lastSnapshotMs = Date.now();
-  }
-
   private async handOverShard(shard: number): Promise<void> {
-    for (const [symbol, owned] of this.owned) {
-      if (owned.shard !== shard) continue;
-      await this.snapshot(owned).catch((error) =>
-        this.deps.log.error({ symbol, err: error }, 'snapshot failed'),
-      );
-      this.owned.delete(symbol);
+    const symbols = [...this.owned.values()].filter((o) => o.shard === shard).map((o) => o.processor.symbol);
+    for (const symbol of symbols) this.owned.delete(symbol);
+    if (symbols.length > 0) {
+      const result = await this.deps.durable.flush();
+      for (const symbol of symbols) {
+        if (result.ok) this.deps.durable.release(symbol);
+        this.deps.observer.forget?.(symbol);
+      }
+      if (!result.ok)
+        this.deps.log.warn({ shard, symbols }, 'handover without a final flush; the next owner replays');
     }
     await this.deps.ownership.release(shard);
   }
@@ -242,7 +328,43 @@ export class MatcherRuntime {
   private async handOverAll(): Promise<void> {
     const shards = new Set([...this.owned.values()].map((o) => o.shard));
     for (const shard of shards) await this.handOverShard(shard).catch(() => undefined);
+    await this.deps.durable.close().catch(() => undefined);
     await this.deps.ownership.leave().catch(() => undefined);
+  }
+}
+
+/**
+ * The stream must still hold the entry at the durable checkpoint (trims keep it: MINID keeps ids ≥ the
+ * threshold). When its first entry is after it, or it is empty, Redis lost entries MySQL never saw
+ * (a restart without AOF): replaying would skip them, so the symbol halts for an operator.
+ */
+async function assertStreamCovers(
+  redis: Redis,
+  stream: string,
+  symbol: string,
+  checkpoint: string,
+): Promise<void> {
+  if (checkpoint === '0-0') return;
+  const first = (await redis.xrange(stream, '-', '+', 'COUNT', 1)) as Array<[string, string[]]>;
+  const firstId = first[0]?.[0];
+  if (firstId === undefined || compareIds(firstId, checkpoint) > 0) {
+    throw new StreamGapError(symbol, checkpoint, firstId);
+  }
+}
+
+/** The stream no longer holds what follows the durable checkpoint. */
+export class StreamGapError extends Error {
+  override readonly name = 'StreamGapError';
+  constructor(
+    readonly symbol: string,
+    readonly checkpoint: string,
+    readonly firstEntryId: string | undefined,
+  ) {
+    super(
+      `${symbol}: the durable checkpoint is ${checkpoint} but the stream ${
+        firstEntryId === undefined ? 'is empty' : `starts at ${firstEntryId}`
+      }: entries after the checkpoint were lost from Redis`,
+    );
   }
 }
 

@@ -13,12 +13,15 @@ import { createKeys } from '../redis/keys.ts';
 import { MatcherRuntime } from './matcher-runtime.ts';
 import { ReadModelObserver } from './read-model-observer.ts';
 import { ShardOwnership } from './shard-ownership.ts';
-import { SnapshotStore } from './snapshot-store.ts';
+import { createMysqlPool } from '../mysql/connection.ts';
+import { createWriteBuffer } from '../mysql/write-buffer-factory.ts';
+import { DURABLE_TABLES } from '../persistence/tables.ts';
+import { DurableRecorder } from './durable-recorder.ts';
 import type { FromMatcherThread, MatcherThreadData, ToMatcherThread } from './thread-messages.ts';
 
 /**
  * One matcher thread, wired from the validated config: its own Redis connections, its membership,
- * its runtime. Answers `status`, and on `stop` finishes the batch in hand, snapshots, releases its
+ * its runtime. Answers `status`, and on `stop` finishes the batch in hand, flushes it to MySQL, releases its
  * leases and leaves, then says `stopped`.
  */
 export async function runMatcherThread(port: MessagePort, data: MatcherThreadData): Promise<void> {
@@ -26,21 +29,41 @@ export async function runMatcherThread(port: MessagePort, data: MatcherThreadDat
   const memberId = `${hostname()}-${process.pid}-${threadId}-${randomBytes(4).toString('hex')}`;
   const log = createLogger(config, 'matcher', { thread: data.threadIndex, member: memberId });
   const keys = createKeys(config.redis.keyPrefix);
-  const redis = createRedis(config, { connectionName: `matcher-${data.threadIndex}` });
-  const reader = createRedis(config, { connectionName: `matcher-${data.threadIndex}-reader` });
-  const subscriber = redis.duplicate();
+  const connection = (name: string) =>
+    createRedis(config, { connectionName: `matcher-${data.threadIndex}${name}`, log });
+  const redis = connection('');
+  const reader = connection('-reader');
+  const subscriber = connection('-markets');
   const send = (message: FromMatcherThread) => port.postMessage(message);
 
   const markets = await RedisMarketDirectory.open({ redis, subscriber, keys });
   const publisher = new OutcomePublisher(redis, keys);
-  const observer = new ReadModelObserver(redis, keys, new ReadModelWriter(keys), publisher);
+  // One small pool per thread: a flush holds one connection, claims and book loads another.
+  const pool = createMysqlPool(config, { connectionLimit: 3 });
+  const balances = new BalanceStore(redis, keys);
+  const durable = new DurableRecorder({
+    pool,
+    balances,
+    makeWriter: (onFlush) =>
+      createWriteBuffer('batched', {
+        connections: pool,
+        tables: DURABLE_TABLES,
+        flushRows: config.writer.flushRows,
+        flushIntervalMs: config.writer.flushIntervalMs,
+        backpressureRows: config.writer.backpressureRows,
+        // A MySQL outage is retried at most every 2 s, so the writer catches up soon after it ends.
+        maxFailedFlushDelayMs: 2_000,
+        onFlush,
+      }),
+  });
+  const observer = new ReadModelObserver(redis, keys, new ReadModelWriter(keys), publisher, durable);
   const runtime = new MatcherRuntime(
     {
       redis,
       reader,
       keys,
-      balances: new BalanceStore(redis, keys),
-      snapshots: new SnapshotStore(redis, keys),
+      balances,
+      durable,
       ownership: new ShardOwnership(
         redis,
         keys,
@@ -57,7 +80,7 @@ export async function runMatcherThread(port: MessagePort, data: MatcherThreadDat
       leaseTtlMs: config.matcher.leaseTtlMs,
       batchSize: config.matcher.batchSize,
       blockMs: 50,
-      snapshotIntervalMs: 5_000,
+      trimStreams: config.streams.trim,
     },
   );
   port.on('message', (message: ToMatcherThread) => {
@@ -69,6 +92,7 @@ export async function runMatcherThread(port: MessagePort, data: MatcherThreadDat
     await runtime.run();
   } finally {
     await markets.close().catch(() => undefined);
+    await pool.end().catch(() => undefined);
     await Promise.all([redis.quit(), reader.quit()].map((p) => p.catch(() => undefined)));
     send({ type: 'stopped', memberId });
     port.close();

@@ -5,7 +5,8 @@ import type { OrderBook } from '../engine/order-book.ts';
 import type { Keys } from '../redis/keys.ts';
 import { OrderProjection } from '../read-model/order-projection.ts';
 import type { ReadModelWriter } from '../read-model/read-model-writer.ts';
-import type { BatchObserver, ProcessedBatch } from './symbol-processor.ts';
+import type { DurableRecorder } from './durable-recorder.ts';
+import type { AfterCommit, BatchObserver, ProcessedBatch } from './symbol-processor.ts';
 
 const DEPTH_LEVELS = 100;
 
@@ -23,9 +24,11 @@ export class ReadModelObserver implements BatchObserver {
     private readonly keys: Keys,
     private readonly writer: ReadModelWriter,
     private readonly publisher: OutcomePublisher,
+    /** Owes each batch to MySQL once its Redis pipeline succeeded; none in tests of Redis alone. */
+    private readonly durable?: DurableRecorder,
   ) {}
 
-  async record(batch: ProcessedBatch, pipeline: ChainableCommander): Promise<void> {
+  async record(batch: ProcessedBatch, pipeline: ChainableCommander): Promise<AfterCommit | void> {
     const projection = this.projectionFor(batch);
     const replies: Array<string | null> = [];
     for (const { entry, applied, events, refusal } of batch.commands) {
@@ -54,6 +57,8 @@ export class ReadModelObserver implements BatchObserver {
         publish.publish(replyTo, message.orderId, message.outcome);
       }
     });
+    const { durable } = this;
+    if (durable !== undefined) return () => durable.record(batch, projected);
   }
 
   /**

@@ -5,7 +5,7 @@ import type { AmendCommand, Command, EngineEvent, PlaceCommand } from '../engine
 import type { CompiledMarket } from '../markets/market-rules.ts';
 import type { BalanceStore } from '../redis/balance-store.ts';
 import { decodeEntry, isUndecodable, type StreamCommand } from '../streams/command-codec.ts';
-import { GROUP, type RawEntry } from './command-stream.ts';
+import { compareIds, GROUP, type RawEntry } from './command-stream.ts';
 import { effectsOf, extraHoldForAmend, holdForPlace } from './funds.ts';
 
 /** One command of a batch as the matcher handled it. */
@@ -35,9 +35,12 @@ export interface ProcessedBatch {
   readonly replaying: boolean;
 }
 
-/** Appends the batch's downstream writes to the pipeline that also acknowledges the entries. */
+/**
+ * Appends the batch's downstream writes to the pipeline that also acknowledges the entries, and may
+ * return what to do once that pipeline succeeded (owe the batch to MySQL).
+ */
 export interface BatchObserver {
-  record(batch: ProcessedBatch, pipeline: ChainableCommander): Promise<void>;
+  record(batch: ProcessedBatch, pipeline: ChainableCommander): Promise<AfterCommit | void>;
   /** The symbol left this owner: drop any state kept for it. */
   forget?(symbol: string): void;
   /** A symbol was just taken over (after its replay): publish what the restored book shows. */
@@ -45,6 +48,9 @@ export interface BatchObserver {
   /** Called for each owned symbol after every read round, to write what a throttle held back. */
   idle?(symbol: string, book: OrderBook): Promise<void>;
 }
+
+/** Runs after the batch's Redis pipeline (read model, outcomes, XACK) succeeded. */
+export type AfterCommit = () => Promise<void>;
 
 export interface ProcessorLog {
   warn(details: object, message: string): void;
@@ -89,7 +95,14 @@ export class SymbolProcessor {
     this.market = market;
   }
 
-  async process(entries: readonly RawEntry[], options: { replaying?: boolean } = {}): Promise<void> {
+  async process(all: readonly RawEntry[], options: { replaying?: boolean } = {}): Promise<void> {
+    // Entries at or before the last one applied are already in the book (a consumer group recreated
+    // behind the durable checkpoint hands them out again): acknowledge them, never apply them twice.
+    const entries = all.filter(([id]) => compareIds(id, this.entryId) > 0);
+    if (entries.length < all.length) {
+      const stale = all.filter(([id]) => compareIds(id, this.entryId) <= 0).map(([id]) => id);
+      await this.deps.redis.xack(this.deps.stream, GROUP, ...stale);
+    }
     if (entries.length === 0) return;
     const decoded: StreamCommand[] = [];
     for (const [id, fields] of entries) {
@@ -119,7 +132,7 @@ export class SymbolProcessor {
     await this.settle(processed.slice(settled));
     const lastEntryId = entries[entries.length - 1]![0];
     const pipeline = this.deps.redis.pipeline();
-    await this.deps.observer.record(
+    const afterCommit = await this.deps.observer.record(
       {
         symbol: this.symbol,
         market: this.market,
@@ -132,6 +145,7 @@ export class SymbolProcessor {
     );
     pipeline.xack(this.deps.stream, GROUP, ...entries.map(([id]) => id));
     failOnError(await pipeline.exec());
+    if (afterCommit) await afterCommit();
     this.entryId = lastEntryId;
   }
 

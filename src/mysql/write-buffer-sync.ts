@@ -1,4 +1,4 @@
-import { WriteBuffer, type WriteSink } from './write-buffer.ts';
+import { WriteBuffer, type BatchRow, type FencedError, type WriteSink } from './write-buffer.ts';
 import type { FlushResult, WriteBufferOptions } from './write-buffer-options.ts';
 import type { Row, TableSpec } from './write-buffer-table.ts';
 import type { Checkpoint } from './write-buffer-transaction.ts';
@@ -20,6 +20,10 @@ export class SyncWriteBuffer implements WriteSink {
     return this.#buffer.backlog;
   }
 
+  get fencedBy(): FencedError | undefined {
+    return this.#buffer.fencedBy;
+  }
+
   get isBackpressured(): boolean {
     return this.#buffer.isBackpressured;
   }
@@ -31,6 +35,11 @@ export class SyncWriteBuffer implements WriteSink {
 
   async checkpoint(checkpoint: Checkpoint): Promise<FlushResult> {
     this.#buffer.checkpoint(checkpoint);
+    return this.#buffer.flush();
+  }
+
+  async addBatch(rows: readonly BatchRow[], checkpoint?: Checkpoint): Promise<FlushResult> {
+    this.#buffer.addBatch(rows, checkpoint);
     return this.#buffer.flush();
   }
 

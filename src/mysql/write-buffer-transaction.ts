@@ -11,9 +11,9 @@ import type { SqlValue } from './write-buffer-table.ts';
  */
 
 const CHECKPOINT_ADVANCE = loadSqlStatement('checkpoint-advance.sql');
-if (CHECKPOINT_ADVANCE.parameterCount !== 4) {
+if (CHECKPOINT_ADVANCE.parameterCount !== 7) {
   throw new SqlTemplateError(
-    `${CHECKPOINT_ADVANCE.name}: takes 4 parameters, not ${CHECKPOINT_ADVANCE.parameterCount}`,
+    `${CHECKPOINT_ADVANCE.name}: takes 7 parameters, not ${CHECKPOINT_ADVANCE.parameterCount}`,
   );
 }
 
@@ -25,6 +25,13 @@ export interface Checkpoint {
   /** The last stream entry whose effects the flush makes durable. */
   readonly lastStreamId: string;
   readonly lastSeq: number | bigint;
+  /**
+   * The book at that position, for a takeover to rebuild it exactly (migration 0008): the fees in
+   * force in the engine (null or absent: not tracked) and the timestamp of the last command applied.
+   */
+  readonly makerFeePpm?: number | null;
+  readonly takerFeePpm?: number | null;
+  readonly lastTimestampMs?: number;
 }
 
 /** What the flush needs of a connection; a mysql2/promise PoolConnection fits. */
@@ -76,7 +83,15 @@ export class FlushSession {
           table: CHECKPOINT_TABLE,
           rows: 1,
           sql: CHECKPOINT_ADVANCE.sql,
-          values: [checkpoint.lastStreamId, checkpoint.lastSeq, checkpoint.symbol, checkpoint.epoch],
+          values: [
+            checkpoint.lastStreamId,
+            checkpoint.lastSeq,
+            checkpoint.makerFeePpm ?? null,
+            checkpoint.takerFeePpm ?? null,
+            checkpoint.lastTimestampMs ?? 0,
+            checkpoint.symbol,
+            checkpoint.epoch,
+          ],
         });
         if (rowsMatched(header) === 0) throw new FencedError(checkpoint.symbol, checkpoint.epoch);
       }

@@ -16,18 +16,32 @@ export type { PlannedStatement } from './write-buffer-rows.ts';
 export { defineTable, type Row, type SqlValue, type TableSpec } from './write-buffer-table.ts';
 export type { Checkpoint, WriteConnection, WriteConnectionSource } from './write-buffer-transaction.ts';
 
+/** One row of a batch, with its table. */
+export interface BatchRow {
+  readonly table: TableSpec;
+  readonly row: Row<string>;
+}
+
 /** What a worker writes through: the batched WriteBuffer or the SyncWriteBuffer of tests. */
 export interface WriteSink {
   /** Owes `row`; the sync variant also flushes it and resolves with that flush. */
   add<C extends string>(table: TableSpec<C>, row: Row<C>): Promise<FlushResult> | undefined;
   /** Owes the symbol's new position; from now on every flush writes it, fenced by its epoch. */
   checkpoint(checkpoint: Checkpoint): Promise<FlushResult> | undefined;
+  /**
+   * Owes a batch's rows and the checkpoint that covers them as one step: no flush can take some of
+   * the rows without the others, so MySQL never holds rows past its checkpoint from a half batch
+   * (a takeover loads the book as of the checkpoint and must find nothing newer).
+   */
+  addBatch(rows: readonly BatchRow[], checkpoint?: Checkpoint): Promise<FlushResult> | undefined;
   /** Stops writing (and fencing) the symbol: after a handover, once its last rows are flushed. */
   releaseSymbol(symbol: string): void;
   flush(): Promise<FlushResult>;
   close(): Promise<FlushResult>;
   /** Rows owed: pending plus in flight. */
   readonly backlog: number;
+  /** The FencedError that stopped this writer for good, if one did. */
+  readonly fencedBy: FencedError | undefined;
   /** The backlog reached `backpressureRows`: stop reading new entries until it falls. */
   readonly isBackpressured: boolean;
 }
@@ -89,8 +103,35 @@ export class WriteBuffer implements WriteSink {
     return undefined;
   }
 
+  addBatch(rows: readonly BatchRow[], checkpoint?: Checkpoint): undefined {
+    this.#assertWritable();
+    const checked = checkpoint === undefined ? undefined : checkedCheckpoint(checkpoint);
+    const values = rows.map(({ table, row }) => {
+      if (!this.#options.tables.includes(table)) {
+        throw new WriteBufferError(
+          'INVALID_TABLE',
+          `table ${table.name} is not declared in this WriteBuffer`,
+        );
+      }
+      return [table, rowValues(table, row)] as const;
+    });
+    // Everything is checked before anything is owed: a bad row refuses the whole batch.
+    for (const [table, row] of values) this.#owed.add(table, row);
+    if (checked !== undefined) {
+      this.#fences.set(checked.symbol, checked);
+      this.#checkpointsDue = true;
+    }
+    this.#pendingChanged();
+    return undefined;
+  }
+
   releaseSymbol(symbol: string): void {
     this.#fences.delete(symbol);
+  }
+
+  /** Symbols whose checkpoint (and fence) every flush writes. */
+  heldSymbols(): string[] {
+    return [...this.#fences.keys()].sort();
   }
 
   /** Waits for a running flush, then writes everything owed. Resolves (never rejects) with what it did. */
@@ -269,7 +310,7 @@ function emptyResult(backlogRows: number): FlushResult {
 }
 
 function checkedCheckpoint(checkpoint: Checkpoint): Checkpoint {
-  const { symbol, epoch, lastStreamId, lastSeq } = checkpoint;
+  const { symbol, epoch, lastStreamId, lastSeq, makerFeePpm, takerFeePpm, lastTimestampMs } = checkpoint;
   const integer = (value: unknown) =>
     (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) ||
     (typeof value === 'bigint' && value >= 0n);
@@ -287,7 +328,23 @@ function checkedCheckpoint(checkpoint: Checkpoint): Checkpoint {
       `checkpoint of ${symbol}: epoch and lastSeq are integers ≥ 0`,
     );
   }
-  return Object.freeze({ symbol, epoch, lastStreamId, lastSeq });
+  const fee = (value: unknown) =>
+    value === undefined || value === null || (Number.isSafeInteger(value) && (value as number) >= 0);
+  if (!fee(makerFeePpm) || !fee(takerFeePpm) || !fee(lastTimestampMs)) {
+    throw new WriteBufferError(
+      'INVALID_CHECKPOINT',
+      `checkpoint of ${symbol}: fees and lastTimestampMs are integers ≥ 0 when given`,
+    );
+  }
+  return Object.freeze({
+    symbol,
+    epoch,
+    lastStreamId,
+    lastSeq,
+    makerFeePpm: makerFeePpm ?? null,
+    takerFeePpm: takerFeePpm ?? null,
+    lastTimestampMs: lastTimestampMs ?? 0,
+  });
 }
 
 /** A hook that throws must not corrupt the buffer: its error surfaces on its own, uncaught. */

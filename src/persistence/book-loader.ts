@@ -66,8 +66,13 @@ export class BookLoadError extends Error {
   }
 }
 
-/** The part of a checkpoint the loader needs (a ClaimedCheckpoint fits). */
-export type LoadCheckpoint = Pick<ClaimedCheckpoint, 'symbol' | 'lastSeq'>;
+/**
+ * The part of a checkpoint the loader needs (a ClaimedCheckpoint fits). Fees and the last command
+ * timestamp, when the checkpoint recorded them (migration 0008), replace the caller's rules' fees and
+ * the timestamp guessed from the open orders, so the restored book is the live book exactly.
+ */
+export type LoadCheckpoint = Pick<ClaimedCheckpoint, 'symbol' | 'lastSeq'> &
+  Partial<Pick<ClaimedCheckpoint, 'makerFeePpm' | 'takerFeePpm' | 'lastTimestampMs'>>;
 
 /** The open orders of `rules.symbol` in MySQL, as the engine snapshot of its book at `checkpoint`. */
 export async function loadBookSnapshot(
@@ -79,7 +84,17 @@ export async function loadBookSnapshot(
     throw new BookLoadError(rules.symbol, undefined, `checkpoint of ${checkpoint.symbol} given`);
   }
   const [rows] = await pool.execute<RowDataPacket[]>(OPEN_ORDERS.sql, [rules.symbol]);
-  return snapshotOfRows(rules, checkpoint.lastSeq, rows);
+  const { makerFeePpm, takerFeePpm, lastTimestampMs } = checkpoint;
+  const atCheckpoint: MarketRules = {
+    ...rules,
+    makerFeePpm: makerFeePpm ?? rules.makerFeePpm,
+    takerFeePpm: takerFeePpm ?? rules.takerFeePpm,
+  };
+  const snapshot = snapshotOfRows(atCheckpoint, checkpoint.lastSeq, rows);
+  // A recorded timestamp is the live book's; without one, the newest open order's is the best guess.
+  return lastTimestampMs !== undefined && lastTimestampMs > 0
+    ? { ...snapshot, lastTimestamp: lastTimestampMs }
+    : snapshot;
 }
 
 /** A row of orders-open-select.sql as the pool reads it (BIGINTs as decimal strings, BOOLEAN 0/1). */

@@ -28,6 +28,11 @@ export interface ClaimedCheckpoint {
   readonly lastStreamId: string;
   /** The engine seq of the symbol after that entry: the loaded book's sequence. */
   readonly lastSeq: number;
+  /** Fees in force in the engine at that entry; null before the first checkpoint recorded them. */
+  readonly makerFeePpm: number | null;
+  readonly takerFeePpm: number | null;
+  /** Timestamp of the last command applied at that entry (0: none). */
+  readonly lastTimestampMs: number;
 }
 
 export class CheckpointError extends Error {
@@ -104,5 +109,8 @@ function checkpointOf(row: RowDataPacket): ClaimedCheckpoint {
     epoch: int(row.epoch, 'epoch'),
     lastStreamId,
     lastSeq: int(row.last_seq, 'last_seq'),
+    makerFeePpm: row.maker_fee_ppm === null ? null : int(row.maker_fee_ppm, 'maker_fee_ppm'),
+    takerFeePpm: row.taker_fee_ppm === null ? null : int(row.taker_fee_ppm, 'taker_fee_ppm'),
+    lastTimestampMs: int(row.last_timestamp_ms, 'last_timestamp_ms'),
   };
 }

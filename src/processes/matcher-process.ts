@@ -1,7 +1,12 @@
 import { Worker } from 'node:worker_threads';
 import { loadConfig, type Config } from '../config/config.ts';
 import type { FromMatcherThread, MatcherThreadData, ToMatcherThread } from '../matcher/thread-messages.ts';
+import { startLedgerWorker, type LedgerWorker } from '../ledger/ledger-worker.ts';
+import { createMysqlPool } from '../mysql/connection.ts';
 import { createLogger } from '../observability/logger.ts';
+import { BalanceStore } from '../redis/balance-store.ts';
+import { createRedis } from '../redis/connection.ts';
+import { createKeys } from '../redis/keys.ts';
 
 // Run from TypeScript sources or from the build: the thread entry follows. From sources, the thread
 // registers tsx's loader itself first (a worker does not inherit the parent's `--import tsx` hooks).
@@ -15,12 +20,12 @@ function newThread(workerData: MatcherThreadData): Worker {
   const bootstrap = `import(${tsxApi}).then(({ register }) => { register(); return import(${entry}); });`;
   return new Worker(bootstrap, { eval: true, workerData });
 }
-/** A thread that dies is restarted after this long (it retakes its shards from their snapshots). */
+/** A thread that dies is restarted after this long (its shards are retaken from their durable checkpoints). */
 const RESTART_DELAY_MS = 1_000;
 
 /**
  * A matcher process: MATCHER threads (WORKER_THREADS), each a member that owns shards. On SIGTERM it
- * asks every thread to stop (finish the batch, snapshot, release leases) and exits when all have,
+ * asks every thread to stop (finish the batch, flush it to MySQL, release leases) and exits when all have,
  * or after `stopTimeoutMs`; a thread that dies otherwise is restarted.
  */
 export function startMatcher(config: Config = loadConfig(), stopTimeoutMs = 20_000) {
@@ -49,6 +54,21 @@ export function startMatcher(config: Config = loadConfig(), stopTimeoutMs = 20_0
   for (let i = 0; i < config.matcher.workerThreads; i++) spawn(i);
   log.info({ threads: config.matcher.workerThreads, shards: config.matcher.shardCount }, 'matcher started');
 
+  // Deposits and withdrawals reach MySQL through the ledger queue (docs/mysql.md): every matcher
+  // process takes its jobs, so they are written as long as one runs.
+  const ledgerRedis = createRedis(config, { connectionName: 'ledger-balances', log });
+  const ledgerPool = createMysqlPool(config, { connectionLimit: 2 });
+  const ledger: Promise<LedgerWorker | undefined> = startLedgerWorker({
+    redisUrl: config.redis.url,
+    keyPrefix: config.redis.keyPrefix,
+    pool: ledgerPool,
+    balances: new BalanceStore(ledgerRedis, createKeys(config.redis.keyPrefix)),
+    log: createLogger(config, 'ledger-worker'),
+  }).catch((error: unknown) => {
+    log.error({ err: error }, 'ledger worker failed to start');
+    return undefined;
+  });
+
   const stop = async (): Promise<void> => {
     stopping = true;
     const exits = [...threads].map((worker) => new Promise((resolve) => worker.once('exit', resolve)));
@@ -56,6 +76,9 @@ export function startMatcher(config: Config = loadConfig(), stopTimeoutMs = 20_0
     const timeout = new Promise((resolve) => setTimeout(resolve, stopTimeoutMs).unref());
     await Promise.race([Promise.all(exits), timeout]);
     for (const worker of threads) await worker.terminate();
+    await (await ledger)?.close().catch(() => undefined);
+    await ledgerPool.end().catch(() => undefined);
+    ledgerRedis.disconnect();
   };
   return { stop };
 }

@@ -6,7 +6,7 @@ import { loadConfig } from '../config/config.ts';
 /**
  * `npm start`: the API and the matcher pool as two child processes on this machine, as they would run
  * as separate pods. Waits until the API is ready, prints where it listens and a curl session that
- * works as printed, and on Ctrl-C / SIGTERM stops both gracefully (the matcher snapshots and releases
+ * works as printed, and on Ctrl-C / SIGTERM stops both gracefully (the matcher flushes to MySQL and releases
  * its shards) before exiting.
  */
 

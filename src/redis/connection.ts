@@ -21,14 +21,22 @@ export interface RedisConnectionOptions {
   readonly enableAutoPipelining?: boolean;
   /** Milliseconds to establish the connection before it counts as failed. Default: 5 000. */
   readonly connectTimeoutMs?: number;
+  /**
+   * Told of connection errors (refused, reset...), at most once per 10 s per connection; the
+   * connection reconnects by itself meanwhile and the commands that fail say so. Default: none.
+   */
+  readonly log?: { warn(details: object, message: string): void };
 }
+
+/** Connection errors are reported at most this often per connection. */
+const ERROR_REPORT_INTERVAL_MS = 10_000;
 
 /** Longest pause between reconnection attempts, in milliseconds. */
 const MAX_RECONNECT_DELAY_MS = 2_000;
 
 /** Connects at once (not lazily) to `config.redis.url`; reconnects with a capped backoff. */
 export function createRedis(config: Pick<Config, 'redis'>, options: RedisConnectionOptions = {}): Redis {
-  return new Redis(config.redis.url, {
+  const redis = new Redis(config.redis.url, {
     connectionName: options.connectionName ?? 'spot-exchange',
     maxRetriesPerRequest: options.maxRetriesPerRequest === undefined ? 3 : options.maxRetriesPerRequest,
     enableAutoPipelining: options.enableAutoPipelining ?? false,
@@ -36,4 +44,17 @@ export function createRedis(config: Pick<Config, 'redis'>, options: RedisConnect
     lazyConnect: false,
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, MAX_RECONNECT_DELAY_MS),
   });
+  // Without a listener ioredis prints every failed reconnection attempt to stderr, many a second
+  // during an outage. One line per interval is enough to see it; the failing commands tell the rest.
+  let reportedAt = 0;
+  redis.on('error', (error: Error) => {
+    const now = Date.now();
+    if (options.log === undefined || now - reportedAt < ERROR_REPORT_INTERVAL_MS) return;
+    reportedAt = now;
+    options.log.warn(
+      { err: error, connection: options.connectionName },
+      'Redis connection error; reconnecting',
+    );
+  });
+  return redis;
 }

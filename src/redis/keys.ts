@@ -20,8 +20,6 @@ export interface Keys {
   recentTrades(symbol: string): string;
   /** String: the order id a user's clientOrderId on this symbol already created (docs/pipeline.md). */
   clientOrderId(symbol: string, userId: number, clientOrderId: string): string;
-  /** String: the book snapshot a new owner starts from, with the last entry id it covers. */
-  bookSnapshot(symbol: string): string;
 
   // Per order, alone in its slot.
   /** String: JSON OrderRecord of the read model (docs/pipeline.md). */
@@ -116,7 +114,6 @@ export function createKeys(prefix: string): Keys {
     recentTrades: (symbol: string) => `${p}:trades:${symbolTag(symbol)}`,
     clientOrderId: (symbol: string, userId: number, clientOrderId: string) =>
       `${p}:coid:${symbolTag(symbol)}:${userTag(userId).slice(1, -1)}:${plainId(clientOrderId)}`,
-    bookSnapshot: (symbol: string) => `${p}:snapshot:${symbolTag(symbol)}`,
     order: (orderId: string) => `${p}:order:${plainId(orderId)}`,
     userOrders: (userId: number, symbol: string) =>
       `${p}:user-orders:${userTag(userId)}:${plainSymbol(symbol)}`,

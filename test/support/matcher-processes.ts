@@ -4,7 +4,7 @@
  * parsed so that a test can wait for and inspect what the process reports ('matcher thread ready'
  * with its memberId, 'symbol taken over' with symbol, shard, member, from and replayed, ...).
  *
- * `stop()` is a clean stop (SIGTERM: finish the batch, snapshot, release the leases, leave) awaited
+ * `stop()` is a clean stop (SIGTERM: finish the batch, flush it to MySQL, release the leases, leave) awaited
  * with a bound; `kill()` is a crash (SIGKILL). A child still alive when the test process exits is
  * SIGKILLed, so a failed test leaves no matcher running against Redis.
  */
@@ -18,6 +18,8 @@ const ENTRY = fileURLToPath(new URL('../../src/processes/matcher-process.ts', im
 export interface MatcherProcessOptions {
   /** KEY_PREFIX of the test: the process works only under it. */
   readonly keyPrefix: string;
+  /** MYSQL_URL of the test's own database (test/support/mysql.ts): checkpoints, rows and fences. */
+  readonly mysqlUrl: string;
   /** SHARD_COUNT; default 16. */
   readonly shardCount?: number;
   /** WORKER_THREADS; default 1 (one member per process). */
@@ -45,9 +47,11 @@ export interface Takeover {
   readonly symbol: string;
   readonly shard: number;
   readonly member: string;
-  /** Entry id of the snapshot the takeover started from ('0-0': none). */
+  /** The MySQL fencing epoch the takeover claimed. */
+  readonly epoch: number;
+  /** Entry id of the durable checkpoint the takeover started from ('0-0': none). */
   readonly from: string;
-  /** Entries replayed from the stream on top of the snapshot. */
+  /** Entries replayed from the stream on top of the checkpoint. */
   readonly replayed: number;
   /** Epoch ms, the process's clock (the same machine's as the test's). */
   readonly time: number;
@@ -124,6 +128,7 @@ export class MatcherProcess {
         ...process.env,
         NODE_ENV: 'test',
         KEY_PREFIX: options.keyPrefix,
+        MYSQL_URL: options.mysqlUrl,
         SHARD_COUNT: String(options.shardCount ?? 16),
         WORKER_THREADS: String(options.workerThreads ?? 1),
         LEASE_TTL_MS: String(options.leaseTtlMs ?? 1500),
@@ -158,6 +163,7 @@ export class MatcherProcess {
         symbol: String(l.symbol),
         shard: Number(l.shard),
         member: String(l.member),
+        epoch: Number(l.epoch),
         from: String(l.from),
         replayed: Number(l.replayed),
         time: l.time,
@@ -231,6 +237,11 @@ export class MatcherProcess {
       throw new Error(`${this.label} did not exit within ${timeoutMs} ms of SIGTERM\n${this.tail()}`);
     }
     return { ...result, elapsedMs: Date.now() - started };
+  }
+
+  /** Sends a signal without waiting (SIGSTOP and SIGCONT make a zombie). */
+  signal(signal: NodeJS.Signals): void {
+    if (this.exit === undefined) this.child.kill(signal);
   }
 
   /** Crash: SIGKILL, then waits for the exit. */

@@ -26,12 +26,15 @@ export interface TestMysql {
 export interface TestMysqlOptions {
   /** Apply src/mysql/migrations before returning. Default: true. */
   readonly migrate?: boolean;
+  /** The server to use (e.g. a private instance of a failure test); default MYSQL_URL or the shared one. */
+  readonly serverUrl?: string;
 }
 
 const TEST_DATABASE = /^t_[0-9a-f]{12}$/;
 
 export async function openTestMysql(options: TestMysqlOptions = {}): Promise<TestMysql> {
-  const base = loadConfig({ NODE_ENV: 'test', MYSQL_URL: process.env.MYSQL_URL }).mysql.url;
+  const base = loadConfig({ NODE_ENV: 'test', MYSQL_URL: options.serverUrl ?? process.env.MYSQL_URL }).mysql
+    .url;
   const database = `t_${randomBytes(6).toString('hex')}`;
   const url = new URL(base);
   url.pathname = `/${database}`;

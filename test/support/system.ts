@@ -20,6 +20,7 @@ import { BalanceStore } from '../../src/redis/balance-store.ts';
 import { createRedis } from '../../src/redis/connection.ts';
 import { createKeys, type Keys } from '../../src/redis/keys.ts';
 import { ApiClient } from './http-client.ts';
+import { openTestMysql, type TestMysql } from './mysql.ts';
 import { deleteKeys, scanKeys } from './redis.ts';
 
 export const SEEDED_SYMBOLS = ['BTC-USDT', 'ETH-USDT', 'SOL-USDT'] as const;
@@ -33,6 +34,8 @@ export interface TestSystem {
   readonly baseUrl: string;
   /** A connection of the test's own, for inspection (XLEN, balances, leases). */
   readonly redis: Redis;
+  /** The system's own MariaDB database (migrated, dropped by stop()) and a pool on it. */
+  readonly mysql: TestMysql;
   readonly keys: Keys;
   readonly balances: BalanceStore;
   /** A client with no token; `asUser(n)` and `asAdmin()` give authenticated ones. */
@@ -93,8 +96,11 @@ export async function pollUntil<T>(
 
 export async function startSystem(options: SystemOptions = {}): Promise<TestSystem> {
   const prefix = `e2e-${randomBytes(6).toString('hex')}`;
+  // A database of its own: checkpoints and rows of another run must never meet this one's streams.
+  const mysql = await openTestMysql();
   const env: Record<string, string> = {
     NODE_ENV: 'test',
+    MYSQL_URL: mysql.config.mysql.url,
     KEY_PREFIX: prefix,
     PORT: '0',
     HOST: '127.0.0.1',
@@ -129,6 +135,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
       restoreEnv();
       await deleteKeys(redis, keys.pattern);
       await redis.quit();
+      await mysql.close();
     }
   };
 
@@ -175,6 +182,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
       config,
       baseUrl,
       redis,
+      mysql,
       keys,
       balances,
       http,

@@ -4,6 +4,6 @@
 -- comes after the checkpoint) and the timestamp of the last command applied (part of the book's
 -- snapshot hash). Written by every flush with the checkpoint it belongs to.
 ALTER TABLE symbol_checkpoints
-  ADD COLUMN maker_fee_ppm INT UNSIGNED NULL COMMENT 'maker fee in force in the engine at last_stream_id, ppm; NULL before the first checkpoint' AFTER last_seq,
-  ADD COLUMN taker_fee_ppm INT UNSIGNED NULL COMMENT 'taker fee in force in the engine at last_stream_id, ppm; NULL before the first checkpoint' AFTER maker_fee_ppm,
-  ADD COLUMN last_timestamp_ms BIGINT UNSIGNED NOT NULL DEFAULT 0 COMMENT 'epoch ms of the last command applied at last_stream_id' AFTER taker_fee_ppm
+  ADD COLUMN IF NOT EXISTS maker_fee_ppm INT UNSIGNED NULL COMMENT 'maker fee in force in the engine at last_stream_id, ppm; NULL before the first checkpoint' AFTER last_seq,
+  ADD COLUMN IF NOT EXISTS taker_fee_ppm INT UNSIGNED NULL COMMENT 'taker fee in force in the engine at last_stream_id, ppm; NULL before the first checkpoint' AFTER maker_fee_ppm,
+  ADD COLUMN IF NOT EXISTS last_timestamp_ms BIGINT UNSIGNED NOT NULL DEFAULT 0 COMMENT 'epoch ms of the last command applied at last_stream_id' AFTER taker_fee_ppm

@@ -9,6 +9,7 @@ import { mintToken } from '../../../src/api/auth.ts';
 import { loadConfig } from '../../../src/config/config.ts';
 import { startApi } from '../../../src/processes/api-process.ts';
 import { MatcherProcess, stopAll } from '../../support/matcher-processes.ts';
+import { openTestMysql, type TestMysql } from '../../support/mysql.ts';
 import { openTestRedis, type TestRedis } from '../../support/redis.ts';
 
 const SYMBOL = 'BTC-USDT';
@@ -30,11 +31,13 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 describe('e2e/failover: depth after a clean handover', function () {
   this.timeout(60_000);
   let t: TestRedis;
+  let db: TestMysql;
   let api: Awaited<ReturnType<typeof startApi>> | undefined;
   const spawned: MatcherProcess[] = [];
 
   before(async () => {
     t = await openTestRedis();
+    db = await openTestMysql();
   });
 
   after(async function () {
@@ -42,6 +45,7 @@ describe('e2e/failover: depth after a clean handover', function () {
     await stopAll(spawned);
     await api?.close();
     await t?.close();
+    await db?.close();
   });
 
   // Regression: a clean handover used to leave the depth as the old owner's throttle held it back (the
@@ -49,7 +53,13 @@ describe('e2e/failover: depth after a clean handover', function () {
   // A new owner now writes the depth of the book it restored at once (ReadModelObserver.takenOver).
   it('the survivor publishes the depth of the book it took over', async () => {
     const launch = (label: string) => {
-      const p = MatcherProcess.spawn({ keyPrefix: t.keys.prefix, shardCount: 16, leaseTtlMs: 1500, label });
+      const p = MatcherProcess.spawn({
+        keyPrefix: t.keys.prefix,
+        mysqlUrl: db.config.mysql.url,
+        shardCount: 16,
+        leaseTtlMs: 1500,
+        label,
+      });
       spawned.push(p);
       return p;
     };
@@ -60,6 +70,7 @@ describe('e2e/failover: depth after a clean handover', function () {
       loadConfig({
         NODE_ENV: 'test',
         REDIS_URL: process.env.REDIS_URL,
+        MYSQL_URL: db.config.mysql.url,
         KEY_PREFIX: t.keys.prefix,
         SHARD_COUNT: '16',
         HOST: '127.0.0.1',

@@ -24,6 +24,7 @@ import { startApi } from '../../../src/processes/api-process.ts';
 import { BalanceStore } from '../../../src/redis/balance-store.ts';
 import type { Keys } from '../../../src/redis/keys.ts';
 import { MatcherProcess, stopAll } from '../../support/matcher-processes.ts';
+import { openTestMysql, type TestMysql } from '../../support/mysql.ts';
 import { openTestRedis, type TestRedis } from '../../support/redis.ts';
 
 const SHARD_COUNT = 16;
@@ -289,6 +290,7 @@ describe('e2e/failover: two matcher processes, one stopped cleanly', function ()
   this.timeout(60_000);
 
   let t: TestRedis;
+  let db: TestMysql;
   let api: Awaited<ReturnType<typeof startApi>> | undefined;
   let http: Http;
   let flow: OrderFlow;
@@ -309,6 +311,7 @@ describe('e2e/failover: two matcher processes, one stopped cleanly', function ()
   const spawnMatcher = (label: string) => {
     const p = MatcherProcess.spawn({
       keyPrefix: t.keys.prefix,
+      mysqlUrl: db.config.mysql.url,
       shardCount: SHARD_COUNT,
       leaseTtlMs: LEASE_TTL_MS,
       workerThreads: 1,
@@ -348,6 +351,7 @@ describe('e2e/failover: two matcher processes, one stopped cleanly', function ()
 
   before(async function () {
     t = await openTestRedis();
+    db = await openTestMysql();
     const keys: Keys = t.keys;
     expect(new Set(SYMBOLS.map((s) => shardOf(s, SHARD_COUNT))).size, 'one shard per symbol').to.equal(16);
 
@@ -384,6 +388,7 @@ describe('e2e/failover: two matcher processes, one stopped cleanly', function ()
       loadConfig({
         NODE_ENV: 'test',
         REDIS_URL: process.env.REDIS_URL,
+        MYSQL_URL: db.config.mysql.url,
         KEY_PREFIX: keys.prefix,
         SHARD_COUNT: String(SHARD_COUNT),
         HOST: '127.0.0.1',
@@ -438,6 +443,7 @@ describe('e2e/failover: two matcher processes, one stopped cleanly', function ()
     await stopAll(spawned);
     await api?.close();
     await t?.close();
+    await db?.close();
   });
 
   it('phase 1: with both running, every symbol is processed by exactly one process', async () => {

@@ -90,6 +90,9 @@ const EXPECTED: Record<string, Record<string, string>> = {
     epoch: COUNT,
     last_stream_id: 'varchar(41)',
     last_seq: COUNT,
+    maker_fee_ppm: 'int(10) unsigned?',
+    taker_fee_ppm: 'int(10) unsigned?',
+    last_timestamp_ms: COUNT,
     updated_at: TIME,
   },
   schema_migrations: {
@@ -107,8 +110,8 @@ const PRIMARY_KEYS: Record<string, string> = {
   orders: 'order_id',
   trades: 'symbol,seq',
   balances: 'user_id,asset',
-  deposits: 'deposit_id',
-  withdrawals: 'withdrawal_id',
+  deposits: 'user_id,deposit_id',
+  withdrawals: 'user_id,withdrawal_id',
   symbol_checkpoints: 'symbol',
   schema_migrations: 'version',
 };
@@ -192,5 +195,13 @@ describe('mysql/migrations: the schema', () => {
     );
     expect(rows[0]!.tz).to.equal('+00:00');
     expect(rows[0]!.mode).to.contain('STRICT_ALL_TABLES');
+  });
+
+  it('closes a session whose transaction idles 5 s (a paused zombie cannot hold a claim back)', async () => {
+    const [rows] = await t.pool.query<RowDataPacket[]>(
+      'SELECT @@session.idle_transaction_timeout AS idle, @@session.innodb_lock_wait_timeout AS lockWait',
+    );
+    expect(Number(rows[0]!.idle)).to.equal(5);
+    expect(Number(rows[0]!.lockWait)).to.equal(15);
   });
 });

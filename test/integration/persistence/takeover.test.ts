@@ -12,7 +12,7 @@ import { orderRows, orderSeqs, tradeEvents, tradeRows } from '../../../src/persi
 import { BookLoadError, loadBookSnapshot } from '../../../src/persistence/book-loader.ts';
 import { claimSymbol, type ClaimedCheckpoint } from '../../../src/persistence/symbol-checkpoints.ts';
 import { DURABLE_TABLES, ORDERS, TRADES } from '../../../src/persistence/tables.ts';
-import { amend, BTC_USDT, buy, cancel, cancelAll, sell } from '../../support/engine-fixtures.ts';
+import { amend, BTC_USDT, buy, cancel, cancelAll, sell, setFees } from '../../support/engine-fixtures.ts';
 import { openTestMysql, type TestMysql } from '../../support/mysql.ts';
 import { ProjectionHarness, withCoid, type BatchItem } from '../../unit/read-model/projection-harness.ts';
 
@@ -47,6 +47,9 @@ class LiveOwner {
       epoch: this.claim.epoch,
       lastStreamId: `${this.h.now - 1}-0`,
       lastSeq: this.h.book.sequence,
+      makerFeePpm: this.h.book.rules.makerFeePpm,
+      takerFeePpm: this.h.book.rules.takerFeePpm,
+      lastTimestampMs: this.h.book.lastCommandTimestamp,
     });
     const result = await this.buffer.flush();
     expect(result.ok, String(result.error)).to.equal(true);
@@ -129,12 +132,18 @@ describe('persistence/takeover: claim, load and restore a symbol from MariaDB', 
         epoch: 1,
         lastStreamId: '0-0',
         lastSeq: 0,
+        makerFeePpm: null,
+        takerFeePpm: null,
+        lastTimestampMs: 0,
       });
       expect(await claimSymbol(t.pool, SYMBOL)).to.deep.equal({
         symbol: SYMBOL,
         epoch: 2,
         lastStreamId: '0-0',
         lastSeq: 0,
+        makerFeePpm: null,
+        takerFeePpm: null,
+        lastTimestampMs: 0,
       });
       // Another symbol has its own row and epoch.
       expect((await claimSymbol(t.pool, 'ETH-USDT')).epoch).to.equal(1);
@@ -142,7 +151,13 @@ describe('persistence/takeover: claim, load and restore a symbol from MariaDB', 
 
     it('reads back the durable position, and fences the older owner: its flush rolls back', async () => {
       const live = await liveOwner(HISTORY.slice(0, 1));
-      const position = { lastStreamId: `${live.h.now - 1}-0`, lastSeq: live.h.book.sequence };
+      const position = {
+        lastStreamId: `${live.h.now - 1}-0`,
+        lastSeq: live.h.book.sequence,
+        makerFeePpm: live.h.book.rules.makerFeePpm,
+        takerFeePpm: live.h.book.rules.takerFeePpm,
+        lastTimestampMs: live.h.book.lastCommandTimestamp,
+      };
       const second = await claimSymbol(t.pool, SYMBOL);
       expect(second).to.deep.equal({ symbol: SYMBOL, epoch: 2, ...position });
 
@@ -232,15 +247,14 @@ describe('persistence/takeover: claim, load and restore a symbol from MariaDB', 
       expect(snapshot).to.deep.equal(new OrderBook(BTC_USDT).snapshot());
     });
 
-    it('takes lastTimestamp from the open orders: it lags the live book when the last command left none changed', async () => {
-      // Known gap (the schema has no "last command timestamp"): the last command is a cancel.
-      const live = await liveOwner([...HISTORY, [cancel('206', 8)]]);
+    it('takes the fees and the last command timestamp from the checkpoint, not from the rules or the orders', async () => {
+      // The last commands change the fees (in the book only) and cancel an order: the newest open
+      // order is older than the last command, and the caller's rules carry the old fees.
+      const live = await liveOwner([...HISTORY, [setFees(300, 700)], [cancel('206', 8)]]);
       const claim = await claimSymbol(t.pool, SYMBOL);
+      expect(claim).to.include({ makerFeePpm: 300, takerFeePpm: 700 });
       const snapshot = await loadBookSnapshot(t.pool, BTC_USDT, claim);
-      const expected = live.h.book.snapshot();
-      expect(snapshot.lastTimestamp).to.be.lessThan(expected.lastTimestamp);
-      expect({ ...snapshot, lastTimestamp: expected.lastTimestamp }).to.deep.equal(expected);
-      // lastTimestamp enters no event: the books still go on alike.
+      expect(snapshot).to.deep.equal(live.h.book.snapshot());
       const restored = OrderBook.restore(snapshot);
       for (const [i, command] of FUTURE.entries()) {
         const stamped = { ...command, timestamp: live.h.now + 1000 + i };
@@ -251,6 +265,16 @@ describe('persistence/takeover: claim, load and restore a symbol from MariaDB', 
         expect(b).to.deep.equal(a);
       }
       expect(restored.stateHash()).to.equal(live.h.book.stateHash());
+    });
+
+    it('without a recorded timestamp (a checkpoint from before migration 0008), guesses it from the open orders', async () => {
+      const live = await liveOwner([...HISTORY, [cancel('206', 8)]]);
+      const claim = await claimSymbol(t.pool, SYMBOL);
+      const { lastTimestampMs: _ignored, ...older } = claim;
+      const snapshot = await loadBookSnapshot(t.pool, BTC_USDT, older);
+      const expected = live.h.book.snapshot();
+      expect(snapshot.lastTimestamp).to.be.lessThan(expected.lastTimestamp);
+      expect({ ...snapshot, lastTimestamp: expected.lastTimestamp }).to.deep.equal(expected);
     });
 
     describe('refuses an open order the engine could not hold', () => {

@@ -26,9 +26,9 @@ function expectTemplateError(text: string, pattern: RegExp): void {
 }
 
 describe('mysql/sql-statements', () => {
-  it('loads checkpoint-advance.sql once: one UPDATE, four parameters, no header', () => {
+  it('loads checkpoint-advance.sql once: one UPDATE, seven parameters, no header', () => {
     const statement = loadSqlStatement('checkpoint-advance.sql');
-    expect(statement.parameterCount).to.equal(4);
+    expect(statement.parameterCount).to.equal(7);
     expect(statement.sql).to.match(/^UPDATE symbol_checkpoints\s+SET last_stream_id = \?, last_seq = \?/);
     expect(statement.sql).to.match(/WHERE symbol = \? AND epoch = \?$/);
     expect(statement.sql).not.to.contain('--');

@@ -86,6 +86,45 @@ describe('mysql/write-buffer: scheduling', () => {
     expect(database.transactions).to.deep.equal([[1], [2, 3]]);
   });
 
+  it('addBatch owes a batch and its checkpoint as one step: past flushRows, one flush takes all of it', async () => {
+    const writer = buffer();
+    const rows = [1, 2, 3, 4, 5].map((id) => ({ table: ORDERS, row: { id, status: 'new' } }));
+    const checkpoint = { symbol: 'BTC-USDT', epoch: 1, lastStreamId: '5-0', lastSeq: 9 };
+    writer.addBatch(rows, checkpoint);
+    await settle();
+    expect(results).to.have.length(1);
+    expect(results[0]!.rows).to.equal(5);
+    expect(results[0]!.checkpoints.map((c) => c.lastStreamId)).to.deep.equal(['5-0']);
+    // The same rows added one by one flush at the third, before the checkpoint exists.
+    const oneByOne = buffer();
+    results.length = 0;
+    for (const { row } of rows) oneByOne.add(ORDERS, row);
+    oneByOne.checkpoint({ ...checkpoint, symbol: 'ETH-USDT' });
+    await settle();
+    expect(results[0]!.rows).to.equal(3);
+    expect(results[0]!.checkpoints).to.deep.equal([]);
+  });
+
+  it('addBatch refuses a batch with a row of an undeclared table, owing none of it', () => {
+    const writer = buffer();
+    const OTHER = defineTable({
+      name: 'other',
+      columns: ['id', 'status'],
+      primaryKey: ['id'],
+      upsert: parseUpsertTemplate(
+        'other',
+        'INSERT INTO other (id, status) VALUES /*:rows*/ ON DUPLICATE KEY UPDATE status = VALUES(status)',
+      ),
+    });
+    expect(() =>
+      writer.addBatch([
+        { table: ORDERS, row: { id: 1, status: 'new' } },
+        { table: OTHER, row: { id: 2, status: 'new' } },
+      ]),
+    ).to.throw(WriteBufferError, /not declared/);
+    expect(writer.backlog).to.equal(0);
+  });
+
   it('times rows that arrive during a flush from their own arrival', async () => {
     const writer = buffer();
     writer.add(ORDERS, { id: 1, status: 'new' });
