@@ -170,6 +170,27 @@ describe('redis/balances: hold and holdMore', () => {
       expect(await f.balance(user, 'USDT')).to.deep.equal({ available: 99n, locked: 121n, fees: 0n });
     });
 
+    it('records an amend that needs nothing more (amount 0); a replay that computes more gets that decision', async () => {
+      const user = await funded('USDT', 1_000n);
+      await f.store.hold(user, 'o', 'USDT', 100n);
+      const before = await f.t.redis.hgetall(f.t.keys.balances(user));
+      expect(await f.store.holdMore(user, 'o', 'e-1', 0n)).to.deep.equal({
+        status: 'OK',
+        replayed: false,
+        amount: 0n,
+      });
+      expect(await f.t.redis.hgetall(f.t.keys.balances(user)), 'nothing moved, v unchanged').to.deep.equal(
+        before,
+      );
+      // The replay saw a lower hold (settled since) and computes 40 more: it gets the first decision.
+      expect(await f.store.holdMore(user, 'o', 'e-1', 40n)).to.deep.equal({
+        status: 'OK',
+        replayed: true,
+        amount: 0n,
+      });
+      expect(await f.balance(user, 'USDT')).to.deep.equal({ available: 900n, locked: 100n, fees: 0n });
+    });
+
     it('needs an active hold: none, refused or released is an error that changes nothing', async () => {
       const user = await funded('USDT', 100n);
       await f.store.hold(user, 'refused', 'USDT', 1_000n);

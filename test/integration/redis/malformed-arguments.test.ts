@@ -92,6 +92,9 @@ describe('redis/balances: malformed arguments change nothing', () => {
       `hold amount ${JSON.stringify(amount)}`,
       (r) => r.balanceHold(bal(), holds(), 'o-new', 'USDT', amount),
     ]);
+  }
+  // holdMore takes 0: the recorded decision of an amend that needs nothing more.
+  for (const amount of BAD_AMOUNTS) {
     cases.push([
       `holdMore amount ${JSON.stringify(amount)}`,
       (r) => r.balanceHoldMore(bal(), holds(), 'o', 'e', amount),
