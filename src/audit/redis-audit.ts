@@ -1,5 +1,8 @@
 import type { Redis } from 'ioredis';
 import { GROUP } from '../matcher/command-stream.ts';
+
+/** Most entries counted when the lag must be counted (it is reported as at least this many). */
+const LAG_COUNT_LIMIT = 100_000;
 import type { Keys } from '../redis/keys.ts';
 
 /**
@@ -380,7 +383,19 @@ class Audit {
       Array<[string, string]> | null,
     ];
     const rawLag = group.get('lag');
-    const lag = rawLag === null || rawLag === undefined ? null : Number(rawLag);
+    let lag = rawLag === null || rawLag === undefined ? null : Number(rawLag);
+    if (lag === null) {
+      // The matchers move the group's mark with XGROUP SETID (command-stream.ts), after which Redis
+      // cannot tell the lag: count the entries after the mark, up to a bound.
+      const after = await this.redis.xrange(
+        key,
+        `(${String(group.get('last-delivered-id'))}`,
+        '+',
+        'COUNT',
+        LAG_COUNT_LIMIT,
+      );
+      lag = after.length;
+    }
     const status: StreamStatus = {
       symbol,
       key,

@@ -1,8 +1,9 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 
 /**
- * The consumer-group side of the per-symbol command streams (docs/pipeline.md). One group,
- * `matchers`, per stream; the shard's owner is its only active consumer.
+ * The per-symbol command streams as the matcher reads them (docs/pipeline.md). Each owner reads its
+ * symbols' streams from its own position (the durable checkpoint, then what it processed); one
+ * group, `matchers`, per stream records how far the owners have read (its last-delivered id).
  */
 
 export const GROUP = 'matchers';
@@ -41,29 +42,37 @@ export async function readRange(
 }
 
 /**
- * New entries of several streams for `consumer`, waiting up to `blockMs` when there are none.
- * One call covers every stream on a standalone Redis; on a Cluster the caller groups by slot.
+ * Entries of several streams after the given ids (the owner's own positions), waiting up to
+ * `blockMs` when there are none. A plain XREAD, not XREADGROUP: reading changes nothing in Redis, so
+ * a member that lost a symbol without knowing it yet (paused past its lease, or a read resent after
+ * a reconnect) cannot take entries away from the symbol's new owner, which reads from its own
+ * position. One call covers every stream on a standalone Redis; on a Cluster the caller groups by slot.
  */
-export async function readNew(
+export async function readAfter(
   redis: Redis,
-  streams: readonly string[],
-  consumer: string,
+  positions: ReadonlyArray<readonly [stream: string, afterId: string]>,
   count: number,
   blockMs: number,
 ): Promise<Array<[stream: string, entries: RawEntry[]]>> {
-  const reply = (await redis.xreadgroup(
-    'GROUP',
-    GROUP,
-    consumer,
+  const reply = (await redis.xread(
     'COUNT',
     count,
     'BLOCK',
     blockMs,
     'STREAMS',
-    ...streams,
-    ...streams.map(() => '>'),
+    ...positions.map(([stream]) => stream),
+    ...positions.map(([, afterId]) => afterId),
   )) as Array<[string, RawEntry[]]> | null;
   return reply ?? [];
+}
+
+/**
+ * Moves the group's last-delivered id to what the owner has read: the group is the owners' shared
+ * progress marker (lag for monitoring, and where a takeover's replay ends), not how entries are
+ * handed out. Queued on `pipeline`.
+ */
+export function markDelivered(pipeline: ChainableCommander, stream: string, entryId: string): void {
+  pipeline.xgroup('SETID', stream, GROUP, entryId);
 }
 
 /** Compares stream ids ("ms-seq") numerically: -1, 0 or 1. */

@@ -3,7 +3,14 @@ import type { CompiledMarket } from '../markets/market-rules.ts';
 import type { FlushResult } from '../mysql/write-buffer-options.ts';
 import type { BalanceStore } from '../redis/balance-store.ts';
 import type { Keys } from '../redis/keys.ts';
-import { compareIds, ensureGroup, lastDeliveredId, readNew, readRange } from './command-stream.ts';
+import {
+  compareIds,
+  ensureGroup,
+  lastDeliveredId,
+  markDelivered,
+  readAfter,
+  readRange,
+} from './command-stream.ts';
 import type { DurableRecorder } from './durable-recorder.ts';
 import { shardOf } from './shard-map.ts';
 import type { ShardOwnership } from './shard-ownership.ts';
@@ -29,7 +36,7 @@ export interface MatcherRuntimeOptions {
 export interface MatcherRuntimeDeps {
   /** Commands and pipelines. */
   readonly redis: Redis;
-  /** A connection of its own for the blocking XREADGROUP. */
+  /** A connection of its own for the blocking XREAD. */
   readonly reader: Redis;
   readonly keys: Keys;
   readonly balances: BalanceStore;
@@ -134,13 +141,19 @@ export class MatcherRuntime {
       return;
     }
     const bySymbolStream = new Map([...this.owned.values()].map((o) => [this.stream(o.processor.symbol), o]));
-    const results = await readNew(
+    const results = await readAfter(
       this.deps.reader,
-      [...bySymbolStream.keys()],
-      this.memberId,
+      [...bySymbolStream].map(([stream, o]) => [stream, o.processor.lastEntryId] as const),
       this.options.batchSize,
       this.options.blockMs,
     );
+    if (results.length > 0) {
+      // Record how far the owners have read before any effect, as a group delivery would: a takeover
+      // replays (with the read model's duplicate checks) everything up to this mark.
+      const marks = this.deps.redis.pipeline();
+      for (const [stream, entries] of results) markDelivered(marks, stream, entries[entries.length - 1]![0]);
+      await marks.exec();
+    }
     for (const [stream, entries] of results) {
       const owned = bySymbolStream.get(stream);
       if (owned === undefined || !this.owned.has(owned.processor.symbol)) continue;
@@ -223,6 +236,7 @@ export class MatcherRuntime {
       this.deps.log.warn({ shard, member: this.memberId }, 'lease lost; symbols dropped');
     }
     const desired = ownership.desiredShards(live);
+    this.deps.log.debug({ live: live.length, owned: ownership.owned(), desired: [...desired] }, 'rebalance');
     for (const shard of ownership.owned()) if (!desired.has(shard)) await this.handOverShard(shard);
     for (const shard of desired) if (!ownership.owns(shard)) await ownership.acquire(shard);
     for (const market of await this.deps.listMarkets()) {
@@ -243,9 +257,11 @@ export class MatcherRuntime {
     let from = '0-0';
     let epoch = 0;
     const ok = await this.guardTakeover(symbol, shard, async () => {
+      log.debug({ symbol, shard }, 'takeover: claiming');
       await ensureGroup(redis, stream);
       // The fence first: from this commit on, a previous owner's flushes fail.
       const { claim, book } = await durable.claim(market);
+      log.debug({ symbol, epoch: claim.epoch }, 'takeover: claimed');
       from = claim.lastStreamId;
       epoch = claim.epoch;
       await assertStreamCovers(redis, stream, symbol, from);
@@ -257,8 +273,8 @@ export class MatcherRuntime {
         log,
       });
       owned = { processor, shard };
-      // Entries the group already handed out (to a previous owner) are replayed from the durable
-      // checkpoint on; the ones after are read through the group as new.
+      // Entries a previous owner read (the group's mark) are replayed from the durable checkpoint on;
+      // the ones after are new.
       const upTo = await lastDeliveredId(redis, stream);
       while (compareIds(processor.lastEntryId, upTo) < 0) {
         const entries = await readRange(redis, stream, processor.lastEntryId, upTo, this.options.batchSize);
@@ -314,6 +330,7 @@ export class MatcherRuntime {
     const symbols = [...this.owned.values()].filter((o) => o.shard === shard).map((o) => o.processor.symbol);
     for (const symbol of symbols) this.owned.delete(symbol);
     if (symbols.length > 0) {
+      this.deps.log.debug({ shard, symbols }, 'handover: flushing');
       const result = await this.deps.durable.flush();
       for (const symbol of symbols) {
         if (result.ok) this.deps.durable.release(symbol);

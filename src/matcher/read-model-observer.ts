@@ -13,7 +13,7 @@ const DEPTH_LEVELS = 100;
 /**
  * What a batch means downstream of the engine: the read model of orders and fills, market data, and
  * the outcome for the API instance that took each command. Everything goes into the pipeline that
- * acknowledges the batch, so a crash before it is simply replayed (the writes are idempotent: whole
+ * ends the batch, so a crash before it is simply replayed (the writes are idempotent: whole
  * records, set members, and fills recognized by their trade id on a replay).
  */
 export class ReadModelObserver implements BatchObserver {

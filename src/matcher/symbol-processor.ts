@@ -3,9 +3,9 @@ import { isSafeNonNegativeInteger, isSafePositiveInteger, MAX_SAFE } from '../en
 import type { OrderBook } from '../engine/order-book.ts';
 import type { AmendCommand, Command, EngineEvent, PlaceCommand } from '../engine/types.ts';
 import type { CompiledMarket } from '../markets/market-rules.ts';
-import type { BalanceStore } from '../redis/balance-store.ts';
+import { BalanceScriptError, type BalanceStore } from '../redis/balance-store.ts';
 import { decodeEntry, isUndecodable, type StreamCommand } from '../streams/command-codec.ts';
-import { compareIds, GROUP, type RawEntry } from './command-stream.ts';
+import { compareIds, type RawEntry } from './command-stream.ts';
 import { effectsOf, extraHoldForAmend, holdForPlace } from './funds.ts';
 
 /** One command of a batch as the matcher handled it. */
@@ -36,7 +36,7 @@ export interface ProcessedBatch {
 }
 
 /**
- * Appends the batch's downstream writes to the pipeline that also acknowledges the entries, and may
+ * Appends the batch's downstream writes to the batch's last Redis pipeline, and may
  * return what to do once that pipeline succeeded (owe the batch to MySQL).
  */
 export interface BatchObserver {
@@ -49,7 +49,7 @@ export interface BatchObserver {
   idle?(symbol: string, book: OrderBook): Promise<void>;
 }
 
-/** Runs after the batch's Redis pipeline (read model, outcomes, XACK) succeeded. */
+/** Runs after the batch's last Redis pipeline (read model, outcomes) succeeded. */
 export type AfterCommit = () => Promise<void>;
 
 export interface ProcessorLog {
@@ -58,13 +58,13 @@ export interface ProcessorLog {
 
 /**
  * The single writer of one symbol: runs a batch of stream entries through holds, the engine,
- * settlements and the read model, then acknowledges them (DESIGN.md §1). Every effect outside the
+ * settlements, the read model and MySQL (DESIGN.md §1). Every effect outside the
  * engine is idempotent (docs/balances.md), so replaying entries after a crash or a handover changes
  * nothing twice: holds return their recorded outcome, settlements and releases skip positions
  * already applied.
  *
  * Round trips per batch: one pipeline of holds, one of settlements and releases, one for the read
- * model with the XACK; an amend settles what comes before it and reads its order's hold first (it
+ * model and the outcomes; an amend settles what comes before it and reads its order's hold first (it
  * must see the book and the funds as they are at that point), and one that needs more funds holds it.
  */
 export class SymbolProcessor {
@@ -96,13 +96,8 @@ export class SymbolProcessor {
   }
 
   async process(all: readonly RawEntry[], options: { replaying?: boolean } = {}): Promise<void> {
-    // Entries at or before the last one applied are already in the book (a consumer group recreated
-    // behind the durable checkpoint hands them out again): acknowledge them, never apply them twice.
+    // Entries at or before the last one applied are already in the book: never apply them twice.
     const entries = all.filter(([id]) => compareIds(id, this.entryId) > 0);
-    if (entries.length < all.length) {
-      const stale = all.filter(([id]) => compareIds(id, this.entryId) <= 0).map(([id]) => id);
-      await this.deps.redis.xack(this.deps.stream, GROUP, ...stale);
-    }
     if (entries.length === 0) return;
     const decoded: StreamCommand[] = [];
     for (const [id, fields] of entries) {
@@ -143,7 +138,6 @@ export class SymbolProcessor {
       },
       pipeline,
     );
-    pipeline.xack(this.deps.stream, GROUP, ...entries.map(([id]) => id));
     failOnError(await pipeline.exec());
     if (afterCommit) await afterCommit();
     this.entryId = lastEntryId;
@@ -201,7 +195,12 @@ export class SymbolProcessor {
     return { entry, applied: command, events, refusal: null, held };
   }
 
-  /** An amend that raises what the order needs holds the difference first, or is refused. */
+  /**
+   * An amend that raises what the order needs holds the difference first, or is refused. The
+   * decision is recorded for every amend of a resting order, none needed included (hold-more
+   * with 0): a replay computes the extra against a hold that later settlements may have lowered,
+   * and must take the decision the first run took, not a new one.
+   */
   private async amend(entry: StreamCommand): Promise<ProcessedCommand> {
     const c = entry.command as AmendCommand;
     const order = typeof c.orderId === 'string' ? this.book.getOrder(c.orderId) : undefined;
@@ -209,10 +208,8 @@ export class SymbolProcessor {
       const hold = await this.deps.balances.getHold(c.userId, c.orderId);
       const held = hold?.state === 'active' ? hold.held : 0n;
       const extra = extraHoldForAmend(order, c, held, this.market);
-      if (extra > 0n) {
-        const result = await this.deps.balances.holdMore(c.userId, c.orderId, entry.entryId, extra);
-        if (result.status !== 'OK') return refused(entry, 'INSUFFICIENT_FUNDS');
-      }
+      const result = await this.deps.balances.holdMore(c.userId, c.orderId, entry.entryId, extra);
+      if (result.status !== 'OK') return refused(entry, 'INSUFFICIENT_FUNDS');
     }
     return this.apply(entry, c, false);
   }
@@ -234,8 +231,10 @@ export class SymbolProcessor {
       } catch (error) {
         // A script refused a settlement (EXCEEDS_HOLD, NO_ACTIVE_HOLD...): the funds and the engine
         // disagree. Later effects of the pipeline may have moved a cursor past it, so a replay would
-        // skip it: the symbol must stop, not be retaken.
-        throw new SettlementError(this.symbol, error);
+        // skip it: the symbol must stop, not be retaken. Anything else (the connection broke: the
+        // commands that ran are a prefix of the pipeline) is retried by a retake like any failure.
+        if (error instanceof BalanceScriptError) throw new SettlementError(this.symbol, error);
+        throw error;
       }
     }
   }

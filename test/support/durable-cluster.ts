@@ -11,6 +11,9 @@
  * and in MySQL), each order's fills add up to its trades in MySQL and no trade is missing or doubled
  * between the read model and MySQL, nothing stays locked, every asset is conserved in Redis and in
  * MySQL, and MySQL's balances equal Redis's.
+ *
+ * When `quiesce()` times out, its error shows where each stream stands and the matchers' last lines;
+ * with DURABLE_DUMP_DIR set, every matcher's whole log is also written there, one file each.
  */
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
@@ -245,6 +248,46 @@ export class DurableCluster {
 
   /** Stops the flow, drains, cancels every open order, drains again, waits for MySQL. */
   async quiesce(timeoutMs = 30_000): Promise<void> {
+    try {
+      await this.quiesceOrThrow(timeoutMs);
+    } catch (error) {
+      // Say why: the matchers' warnings and errors, and where each stream stands.
+      const problems = this.matchers.map(
+        (m) =>
+          `  ${m.label}, warnings and errors:\n` +
+          m
+            .problems()
+            .slice(-6)
+            .map((l) => `  | ${JSON.stringify(l)}`)
+            .join('\n') +
+          `\n  ${m.label}, last info lines:\n` +
+          m.logs
+            .filter((l) => l.level >= 30)
+            .slice(-12)
+            .map((l) => `  | ${JSON.stringify(l)}`)
+            .join('\n'),
+      );
+      if (process.env.DURABLE_DUMP_DIR) {
+        const { writeFileSync } = await import('node:fs');
+        for (const m of this.matchers) {
+          const file = `${process.env.DURABLE_DUMP_DIR}/${this.prefix}-${m.label.replace(/\W+/g, '-')}.log`;
+          writeFileSync(file, m.logs.map((l) => JSON.stringify(l)).join('\n'));
+        }
+      }
+      const streams = await Promise.all(
+        SYMBOLS.map(async (symbol) => {
+          const stream = this.keys.orderStream(symbol);
+          const info = await this.redis.xinfo('GROUPS', stream).catch((e: unknown) => String(e));
+          return `  ${symbol}: ${JSON.stringify(info)}`;
+        }),
+      );
+      throw new Error(`${(error as Error).message}\n${[...streams, ...problems].join('\n')}`, {
+        cause: error,
+      });
+    }
+  }
+
+  private async quiesceOrThrow(timeoutMs: number): Promise<void> {
     await this.flow.stop();
     await waitUntil('the streams to drain', timeoutMs, () => this.drained());
     for (const user of USERS) {

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { auditMysql, type MysqlAuditReport, type MysqlFindingKind } from '../../../src/audit/mysql-audit.ts';
 import { auditRedis } from '../../../src/audit/redis-audit.ts';
-import { ensureGroup, readNew } from '../../../src/matcher/command-stream.ts';
+import { ensureGroup } from '../../../src/matcher/command-stream.ts';
 import { BalanceStore, positionOf } from '../../../src/redis/balance-store.ts';
 import { openTestMysql, type TestMysql } from '../../support/mysql.ts';
 import { deleteKeys, openTestRedis, snapshotHashes, type TestRedis } from '../../support/redis.ts';
@@ -150,7 +150,7 @@ describe('mysql audit (scripts/audit)', function () {
     const stream = t.keys.orderStream(SYMBOL);
     for (const id of ENTRIES) await t.redis.xadd(stream, id, 'k', 'place', 'b', '{}');
     await ensureGroup(t.redis, stream);
-    await readNew(t.redis, [stream], 'matcher-a', 10, 0);
+    await t.redis.xreadgroup('GROUP', 'matchers', 'matcher-a', 'COUNT', 10, 'STREAMS', stream, '>');
     await t.redis.xack(stream, 'matchers', ...ENTRIES);
   }
 

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { auditRedis, type AuditReport, type DifferenceKind } from '../../../src/audit/redis-audit.ts';
 import { BalanceStore, positionOf } from '../../../src/redis/balance-store.ts';
-import { ensureGroup, readNew } from '../../../src/matcher/command-stream.ts';
+import { ensureGroup } from '../../../src/matcher/command-stream.ts';
 import { deleteKeys, openTestRedis, snapshotHashes, type TestRedis } from '../../support/redis.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -201,7 +201,7 @@ describe('redis audit (scripts/audit)', function () {
     await t.redis.xadd(stream, '*', 'k', 'place', 'b', '{}');
     await t.redis.xadd(stream, '*', 'k', 'place', 'b', '{}');
     await t.redis.xadd(stream, '*', 'k', 'place', 'b', '{}');
-    await readNew(t.redis, [stream], 'matcher-a', 2, 0); // two delivered, not acknowledged
+    await t.redis.xreadgroup('GROUP', 'matchers', 'matcher-a', 'COUNT', 2, 'STREAMS', stream, '>'); // two delivered, not acknowledged
 
     let report = await auditRedis(t.redis, t.keys);
     expect(report.ok).to.equal(true);
