@@ -28,10 +28,14 @@ export async function startApi(config: Config = loadConfig()) {
   const log = createLogger(config, 'api');
   const keys = createKeys(config.redis.keyPrefix);
   // Auto-pipelining batches the many small commands of concurrent requests into few round trips.
-  const redis = createRedis(config, { connectionName: 'api', enableAutoPipelining: true });
+  const redis = createRedis(config, { connectionName: 'api', enableAutoPipelining: true, log });
   const instance = await acquireInstanceNumber(redis, keys);
   const instanceId = newInstanceId(instance);
-  const markets = await RedisMarketDirectory.open({ redis, subscriber: redis.duplicate(), keys });
+  const markets = await RedisMarketDirectory.open({
+    redis,
+    subscriber: createRedis(config, { connectionName: 'api-markets', log }),
+    keys,
+  });
   const intake = new StreamIntake({
     redis,
     keys,
@@ -50,7 +54,11 @@ export async function startApi(config: Config = loadConfig()) {
     }
   }
   const seeded = await markets.seedIfEmpty(config.seedMarkets.values());
-  const outcomes = await RedisOutcomeWaiter.start({ subscriber: redis.duplicate(), keys, instanceId });
+  const outcomes = await RedisOutcomeWaiter.start({
+    subscriber: createRedis(config, { connectionName: 'api-outcomes', log }),
+    keys,
+    instanceId,
+  });
   // Deposits and withdrawals reach MySQL through a BullMQ job each (docs/mysql.md).
   const ledger = await LedgerQueue.open(config, { log });
   const app = buildApp({
