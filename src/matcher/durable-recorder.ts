@@ -4,10 +4,17 @@ import type { CompiledMarket } from '../markets/market-rules.ts';
 import type { FlushResult } from '../mysql/write-buffer-options.ts';
 import { FencedError, type BatchRow, type WriteSink } from '../mysql/write-buffer.ts';
 import { balanceRows } from '../persistence/balance-rows.ts';
-import { batchEvents, orderRows, orderSeqs, tradeEvents, tradeRows } from '../persistence/batch-rows.ts';
+import {
+  batchEvents,
+  marketRow,
+  orderRows,
+  orderSeqs,
+  tradeEvents,
+  tradeRows,
+} from '../persistence/batch-rows.ts';
 import { loadBookSnapshot } from '../persistence/book-loader.ts';
 import { claimSymbol, type ClaimedCheckpoint } from '../persistence/symbol-checkpoints.ts';
-import { BALANCES, ORDERS, TRADES } from '../persistence/tables.ts';
+import { BALANCES, MARKETS, ORDERS, TRADES } from '../persistence/tables.ts';
 import type { ProjectedBatch } from '../read-model/order-projection.ts';
 import type { BalanceStore } from '../redis/balance-store.ts';
 import type { ProcessedBatch } from './symbol-processor.ts';
@@ -73,6 +80,7 @@ export class DurableRecorder {
     const claim = await claimSymbol(this.deps.pool, symbol);
     const book = OrderBook.restore(await loadBookSnapshot(this.deps.pool, market.rules, claim));
     this.#epochs.set(symbol, claim.epoch);
+    this.recordMarket(market);
     this.#writer.checkpoint({
       symbol,
       epoch: claim.epoch,
@@ -122,6 +130,11 @@ export class DurableRecorder {
       for (const row of balanceRows(accounts)) rows.push({ table: BALANCES, row });
     }
     await this.#writer.addBatch(rows, checkpoint);
+  }
+
+  /** Owes the market's row (its definition and fees as the operator set them): at a takeover, on a change. */
+  recordMarket(market: CompiledMarket): void {
+    void this.#writer.add(MARKETS, marketRow(market));
   }
 
   /** Writes everything owed now; resolves with the flush (never rejects). */

@@ -243,8 +243,10 @@ export class MatcherRuntime {
       const symbol = market.definition.symbol;
       const shard = shardOf(symbol, this.options.shardCount);
       const owned = this.owned.get(symbol);
-      if (owned !== undefined) owned.processor.updateMarket(market);
-      else if (ownership.owns(shard) && !this.halted.has(symbol)) await this.takeOver(market, shard);
+      if (owned !== undefined) {
+        // The owner keeps the `markets` row in MySQL in step with the operator's definition.
+        if (owned.processor.updateMarket(market)) this.deps.durable.recordMarket(market);
+      } else if (ownership.owns(shard) && !this.halted.has(symbol)) await this.takeOver(market, shard);
     }
   }
 

@@ -91,8 +91,11 @@ export class SymbolProcessor {
     return this.entryId;
   }
 
-  updateMarket(market: CompiledMarket): void {
+  /** Takes the directory's latest definition; true when it differs from the one held. */
+  updateMarket(market: CompiledMarket): boolean {
+    const changed = JSON.stringify(market.definition) !== JSON.stringify(this.market.definition);
     this.market = market;
+    return changed;
   }
 
   async process(all: readonly RawEntry[], options: { replaying?: boolean } = {}): Promise<void> {

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { checkConservation } from '../support/conservation.ts';
 import { balanceMap, codeOf, type Market } from '../support/http-client.ts';
 import { Harness, placed, waitForDepth, waitForOrder } from './harness.ts';
+import { pollUntil } from '../support/system.ts';
 
 /**
  * Every route of DESIGN.md §4 over real HTTP, with the real matcher threads and Redis behind it:
@@ -113,6 +114,14 @@ describe('e2e: every route of the HTTP contract', function () {
     expect(balanceMap((await seller.client.balances()).body)).to.deep.equal({
       USDT: ['29.97500000', '0.00000000'],
       XRP: ['900.00000000', '40.00000000'],
+    });
+    // The owner keeps MySQL's markets row in step with the definition: the new fees, in ppm.
+    await pollUntil('the new fees in MySQL', async () => {
+      const [rows] = (await h.system.mysql.pool.query(
+        'SELECT maker_fee_ppm, taker_fee_ppm FROM markets WHERE symbol = ?',
+        ['XRP-USDT'],
+      )) as unknown as [Array<{ maker_fee_ppm: number; taker_fee_ppm: number }>];
+      return rows[0]?.maker_fee_ppm === 500 && rows[0]?.taker_fee_ppm === 3000 ? true : undefined;
     });
 
     // A halted market refuses new orders and amends, but still cancels.

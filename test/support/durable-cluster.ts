@@ -423,6 +423,14 @@ export class DurableCluster {
       'MySQL deposits',
     ).to.deep.equal(expected);
     expect(await this.balanceDifferences(), 'MySQL balances = Redis balances').to.deep.equal([]);
+
+    // Every market's row, with the fees the operator set (config/markets.json: 0.1 % and 0.2 %).
+    const [markets] = await this.db.pool.query<RowDataPacket[]>(
+      'SELECT symbol, maker_fee_ppm, taker_fee_ppm FROM markets ORDER BY symbol',
+    );
+    expect(markets.map((m) => [m.symbol, Number(m.maker_fee_ppm), Number(m.taker_fee_ppm)])).to.deep.equal(
+      SYMBOLS.map((symbol) => [symbol, 1000, 2000]),
+    );
   }
 
   async stop(): Promise<void> {
