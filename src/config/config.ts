@@ -46,6 +46,11 @@ const EnvSchema = z.object({
   /** Writer flush thresholds (DESIGN.md §5). */
   FLUSH_ROWS: integer(1, 100_000, 100),
   FLUSH_INTERVAL_MS: integer(1, 60_000, 500),
+  /**
+   * `batched` (default): the WriteBuffer flushes by its thresholds. `sync`: every batch is flushed
+   * before the next one is read (createWriteBuffer's synchronous variant), for tests and debugging.
+   */
+  WRITER_KIND: z.enum(['batched', 'sync']).default('batched'),
   /** Rows owed to MySQL at which a matcher thread stops reading new entries until its writer catches up. */
   WRITER_BACKPRESSURE_ROWS: integer(1, 10_000_000, 20_000),
   /**
@@ -80,6 +85,7 @@ export interface Config {
     readonly batchSize: number;
   };
   readonly writer: {
+    readonly kind: 'batched' | 'sync';
     readonly flushRows: number;
     readonly flushIntervalMs: number;
     readonly backpressureRows: number;
@@ -124,6 +130,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       batchSize: e.BATCH_SIZE,
     },
     writer: {
+      kind: e.WRITER_KIND,
       flushRows: e.FLUSH_ROWS,
       flushIntervalMs: e.FLUSH_INTERVAL_MS,
       backpressureRows: e.WRITER_BACKPRESSURE_ROWS,

@@ -80,8 +80,8 @@ export class DurableRecorder {
     const claim = await claimSymbol(this.deps.pool, symbol);
     const book = OrderBook.restore(await loadBookSnapshot(this.deps.pool, market.rules, claim));
     this.#epochs.set(symbol, claim.epoch);
-    this.recordMarket(market);
-    this.#writer.checkpoint({
+    await this.#writer.add(MARKETS, marketRow(market));
+    await this.#writer.checkpoint({
       symbol,
       epoch: claim.epoch,
       lastStreamId: claim.lastStreamId,

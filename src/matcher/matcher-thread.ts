@@ -45,7 +45,7 @@ export async function runMatcherThread(port: MessagePort, data: MatcherThreadDat
     pool,
     balances,
     makeWriter: (onFlush) =>
-      createWriteBuffer('batched', {
+      createWriteBuffer(config.writer.kind, {
         connections: pool,
         tables: DURABLE_TABLES,
         flushRows: config.writer.flushRows,
