@@ -8,6 +8,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from '../config/config.ts';
 import { createAuthenticator } from './auth.ts';
 import { installErrorHandling } from './error-handler.ts';
+import { installIntakeRejectCounting } from './intake-rejects.ts';
 import type { ApiPorts } from './ports.ts';
 import { accountRoutes } from './routes/account.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -57,6 +58,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   installErrorHandling(app);
   installJsonParser(app);
   app.decorateRequest('principal', null);
+  installIntakeRejectCounting(app, ports);
   app.addHook('onResponse', async (request, reply) => {
     ports.metrics.observeRequest({
       method: request.method,

@@ -229,6 +229,11 @@ export interface Metrics {
   text(): Promise<string>;
   /** One finished request, by route pattern (never by user or order). */
   observeRequest(sample: { method: string; route: string; statusCode: number; seconds: number }): void;
+  /**
+   * A place or amend refused before it reached the stream: `symbol` is a known market's symbol or
+   * "unknown", `code` an error code (ERROR_CODES).
+   */
+  intakeRejected?(sample: { symbol: string; code: string }): void;
 }
 
 export interface ApiPorts {

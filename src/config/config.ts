@@ -41,6 +41,8 @@ const EnvSchema = z.object({
   WORKER_THREADS: integer(1, 64, 1),
   /** A shard lease expires this long after its last renewal. */
   LEASE_TTL_MS: integer(500, 120_000, 5_000),
+  /** Port of a matcher process's /metrics and /healthz server; 0 = any free port (logged). */
+  METRICS_PORT: integer(0, 65535, 9464),
   /** Most stream entries read and matched in one batch. */
   BATCH_SIZE: integer(1, 10_000, 256),
   /** Writer flush thresholds (DESIGN.md §5). */
@@ -83,6 +85,8 @@ export interface Config {
     readonly workerThreads: number;
     readonly leaseTtlMs: number;
     readonly batchSize: number;
+    /** The matcher process's /metrics and /healthz port (the API serves them on its own port). */
+    readonly metricsPort: number;
   };
   readonly writer: {
     readonly kind: 'batched' | 'sync';
@@ -128,6 +132,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       workerThreads: e.WORKER_THREADS,
       leaseTtlMs: e.LEASE_TTL_MS,
       batchSize: e.BATCH_SIZE,
+      metricsPort: e.METRICS_PORT,
     },
     writer: {
       kind: e.WRITER_KIND,

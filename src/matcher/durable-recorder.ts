@@ -2,6 +2,7 @@ import type { Pool } from 'mysql2/promise';
 import { OrderBook } from '../engine/order-book.ts';
 import type { CompiledMarket } from '../markets/market-rules.ts';
 import type { FlushResult } from '../mysql/write-buffer-options.ts';
+import type { MatcherMetrics } from '../observability/matcher-metrics.ts';
 import { FencedError, type BatchRow, type WriteSink } from '../mysql/write-buffer.ts';
 import { balanceRows } from '../persistence/balance-rows.ts';
 import {
@@ -43,6 +44,8 @@ export class DurableRecorder {
       readonly pool: Pool;
       readonly balances: BalanceStore;
       readonly makeWriter: WriterFactory;
+      /** Told of each batch owed (accept→persisted, pending entries); none in tests of the recorder. */
+      readonly metrics?: MatcherMetrics;
     },
   ) {
     this.#writer = this.#newWriter();
@@ -129,6 +132,8 @@ export class DurableRecorder {
       const accounts = await this.deps.balances.readAccounts([...users].sort((a, b) => a - b));
       for (const row of balanceRows(accounts)) rows.push({ table: BALANCES, row });
     }
+    // Queued before the writer has it, so that the flush committing this checkpoint finds it.
+    this.deps.metrics?.owed(symbol, batch.lastEntryId, batch.commands, batch.replaying);
     await this.#writer.addBatch(rows, checkpoint);
   }
 

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { CompiledMarket } from '../markets/market-rules.ts';
 import type { FlushResult } from '../mysql/write-buffer-options.ts';
+import type { MatcherMetrics } from '../observability/matcher-metrics.ts';
 import type { BalanceStore } from '../redis/balance-store.ts';
 import type { Keys } from '../redis/keys.ts';
 import {
@@ -14,6 +15,7 @@ import {
 import type { DurableRecorder } from './durable-recorder.ts';
 import { shardOf } from './shard-map.ts';
 import type { ShardOwnership } from './shard-ownership.ts';
+import { measureStreamLag } from './stream-lag.ts';
 import { SettlementError, SymbolProcessor, type BatchObserver } from './symbol-processor.ts';
 
 export interface RuntimeLog {
@@ -46,6 +48,8 @@ export interface MatcherRuntimeDeps {
   readonly listMarkets: () => Promise<readonly CompiledMarket[]>;
   readonly observer: BatchObserver;
   readonly log: RuntimeLog;
+  /** The thread's Prometheus metrics; none in tests of the runtime alone. */
+  readonly metrics?: MatcherMetrics;
 }
 
 interface Owned {
@@ -84,6 +88,13 @@ export class MatcherRuntime {
     private readonly options: MatcherRuntimeOptions,
   ) {
     deps.durable.onFlushed = (result) => this.flushed(result);
+    deps.metrics?.watch({
+      shardsOwned: () => deps.ownership.owned().length,
+      ownedSymbols: () => this.owned.keys(),
+      haltedSymbols: () => this.halted,
+      writerBacklog: () => deps.durable.backlog,
+      writerBackpressured: () => deps.durable.isBackpressured,
+    });
   }
 
   get memberId(): string {
@@ -175,6 +186,7 @@ export class MatcherRuntime {
    */
   private flushed(result: FlushResult): void {
     const { log } = this.deps;
+    this.deps.metrics?.flushed(result);
     if (!result.ok) {
       if (!this.writerFailing) {
         log.error(
@@ -248,6 +260,25 @@ export class MatcherRuntime {
         if (owned.processor.updateMarket(market)) this.deps.durable.recordMarket(market);
       } else if (ownership.owns(shard) && !this.halted.has(symbol)) await this.takeOver(market, shard);
     }
+    await this.measureLag();
+  }
+
+  /** Once per rebalance: how far each owned stream runs ahead of its owner (a gauge; never fails the loop). */
+  private async measureLag(): Promise<void> {
+    const { metrics } = this.deps;
+    if (metrics === undefined || this.owned.size === 0) return;
+    const owned = [...this.owned.values()].map((o) => o.processor);
+    try {
+      const lags = await measureStreamLag(
+        this.deps.redis,
+        owned.map((p) => [this.stream(p.symbol), p.lastEntryId] as const),
+      );
+      owned.forEach((p, i) => {
+        if (this.owned.get(p.symbol)?.processor === p) metrics.lag(p.symbol, lags[i]!);
+      });
+    } catch (error) {
+      this.deps.log.debug({ err: error }, 'stream lag not measured');
+    }
   }
 
   private async takeOver(market: CompiledMarket, shard: number): Promise<void> {
@@ -273,6 +304,7 @@ export class MatcherRuntime {
         balances,
         observer,
         log,
+        metrics: this.deps.metrics,
       });
       owned = { processor, shard };
       // Entries a previous owner read (the group's mark) are replayed from the durable checkpoint on;
@@ -288,6 +320,7 @@ export class MatcherRuntime {
     });
     if (!ok || owned === undefined) return;
     this.owned.set(symbol, owned);
+    this.deps.metrics?.symbolTakenOver(symbol);
     log.info({ symbol, shard, member: this.memberId, epoch, from, replayed }, 'symbol taken over');
   }
 
@@ -320,6 +353,7 @@ export class MatcherRuntime {
     this.owned.delete(symbol);
     this.deps.durable.release(symbol);
     this.deps.observer.forget?.(symbol);
+    this.deps.metrics?.symbolDropped(symbol);
   }
 
   /**
@@ -337,6 +371,7 @@ export class MatcherRuntime {
       for (const symbol of symbols) {
         if (result.ok) this.deps.durable.release(symbol);
         this.deps.observer.forget?.(symbol);
+        this.deps.metrics?.symbolDropped(symbol);
       }
       if (!result.ok)
         this.deps.log.warn({ shard, symbols }, 'handover without a final flush; the next owner replays');

@@ -6,6 +6,7 @@ import { OutcomePublisher } from '../adapters/api/outcome-waiter.ts';
 import { RedisMarketDirectory } from '../adapters/api/market-directory.ts';
 import { loadConfig } from '../config/config.ts';
 import { createLogger } from '../observability/logger.ts';
+import { MatcherMetrics } from '../observability/matcher-metrics.ts';
 import { ReadModelWriter } from '../read-model/read-model-writer.ts';
 import { BalanceStore } from '../redis/balance-store.ts';
 import { createRedis } from '../redis/connection.ts';
@@ -35,6 +36,17 @@ export async function runMatcherThread(port: MessagePort, data: MatcherThreadDat
   const reader = connection('-reader');
   const subscriber = connection('-markets');
   const send = (message: FromMatcherThread) => port.postMessage(message);
+  // Scrapes are answered from the start, before the connections are up: the process never waits
+  // for a thread that is still starting longer than its scrape timeout.
+  const metrics = new MatcherMetrics({ tables: DURABLE_TABLES.map((table) => table.name) });
+  port.on('message', (message: ToMatcherThread) => {
+    if (message.type !== 'metrics') return;
+    const { requestId } = message;
+    metrics.snapshot().then(
+      (snapshot) => send({ type: 'metrics', requestId, metrics: snapshot }),
+      (error: unknown) => log.warn({ err: error }, 'metrics snapshot failed'),
+    );
+  });
 
   const markets = await RedisMarketDirectory.open({ redis, subscriber, keys });
   const publisher = new OutcomePublisher(redis, keys);
@@ -44,6 +56,7 @@ export async function runMatcherThread(port: MessagePort, data: MatcherThreadDat
   const durable = new DurableRecorder({
     pool,
     balances,
+    metrics,
     makeWriter: (onFlush) =>
       createWriteBuffer(config.writer.kind, {
         connections: pool,
@@ -74,6 +87,7 @@ export async function runMatcherThread(port: MessagePort, data: MatcherThreadDat
       listMarkets: () => markets.list(),
       observer,
       log,
+      metrics,
     },
     {
       shardCount: config.matcher.shardCount,

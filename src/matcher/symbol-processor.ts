@@ -3,6 +3,7 @@ import { isSafeNonNegativeInteger, isSafePositiveInteger, MAX_SAFE } from '../en
 import type { OrderBook } from '../engine/order-book.ts';
 import type { AmendCommand, Command, EngineEvent, PlaceCommand } from '../engine/types.ts';
 import type { CompiledMarket } from '../markets/market-rules.ts';
+import type { MatcherMetrics } from '../observability/matcher-metrics.ts';
 import { BalanceScriptError, type BalanceStore } from '../redis/balance-store.ts';
 import { decodeEntry, isUndecodable, type StreamCommand } from '../streams/command-codec.ts';
 import { compareIds, type RawEntry } from './command-stream.ts';
@@ -81,6 +82,8 @@ export class SymbolProcessor {
       readonly balances: BalanceStore;
       readonly observer: BatchObserver;
       readonly log: ProcessorLog;
+      /** Latency, batch and outcome metrics of live batches; none in tests of the processor alone. */
+      readonly metrics?: MatcherMetrics;
     },
   ) {
     this.entryId = lastEntryId;
@@ -102,6 +105,7 @@ export class SymbolProcessor {
     // Entries at or before the last one applied are already in the book: never apply them twice.
     const entries = all.filter(([id]) => compareIds(id, this.entryId) > 0);
     if (entries.length === 0) return;
+    const startedMs = performance.now();
     const decoded: StreamCommand[] = [];
     for (const [id, fields] of entries) {
       const entry = decodeEntry(id, fields);
@@ -142,6 +146,8 @@ export class SymbolProcessor {
       pipeline,
     );
     failOnError(await pipeline.exec());
+    if (options.replaying !== true)
+      this.deps.metrics?.matched(this.symbol, processed, (performance.now() - startedMs) / 1000);
     if (afterCommit) await afterCommit();
     this.entryId = lastEntryId;
   }

@@ -17,6 +17,22 @@ export const ORDER_OUTCOMES = [
   'rejected',
 ] as const;
 
+/**
+ * Label values of `REJECTS` reason: the engine's rejections (RejectReason) and the funds step's
+ * refusals before the engine (INSUFFICIENT_FUNDS, INVALID_ORDER). Every one starts at 0 per symbol.
+ */
+export const REJECT_REASONS = [
+  'INVALID_PRICE',
+  'INVALID_QUANTITY',
+  'INVALID_ORDER',
+  'NOTIONAL_TOO_LARGE',
+  'DUPLICATE_ORDER_ID',
+  'POST_ONLY_WOULD_TAKE',
+  'ORDER_NOT_FOUND',
+  'INVALID_FEES',
+  'INSUFFICIENT_FUNDS',
+] as const;
+
 export const METRICS = {
   // API process.
   /** Histogram, labels method, route, status. */
@@ -31,6 +47,8 @@ export const METRICS = {
   acceptToMatched: 'exchange_order_accept_to_matched_seconds',
   /** Histogram, label symbol: stream entry time to the commit of the flush that made it durable. */
   acceptToPersisted: 'exchange_order_accept_to_persisted_seconds',
+  /** Counter: accept→persisted samples not observed because a long MySQL outage filled their queue. */
+  acceptToPersistedDropped: 'exchange_order_accept_to_persisted_dropped_total',
   /** Histogram, label symbol: one batch through holds, engine, settlements and the read model. */
   matchBatchDuration: 'exchange_match_batch_duration_seconds',
   /** Counter, labels symbol, outcome (ORDER_OUTCOMES): places by the state they ended their command in. */

@@ -76,7 +76,7 @@ export async function startApi(config: Config = loadConfig()) {
       marketData: new RedisMarketData(redis, keys),
       ids: new SnowflakeIds({ instance }),
       health: new CheckedHealth({ checks: { redis: redisCheck(redis) } }),
-      metrics: new ApiMetrics(),
+      metrics: new ApiMetrics({ markets }),
     },
   });
   const address = await listen(app, config);

@@ -1,9 +1,12 @@
 import { Worker } from 'node:worker_threads';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { loadConfig, type Config } from '../config/config.ts';
 import type { FromMatcherThread, MatcherThreadData, ToMatcherThread } from '../matcher/thread-messages.ts';
 import { startLedgerWorker, type LedgerWorker } from '../ledger/ledger-worker.ts';
 import { createMysqlPool } from '../mysql/connection.ts';
 import { createLogger } from '../observability/logger.ts';
+import { startMetricsServer } from '../observability/metrics-server.ts';
+import { mergeThreadMetrics, ThreadMetricsCollector } from '../observability/thread-metrics.ts';
 import { BalanceStore } from '../redis/balance-store.ts';
 import { createRedis } from '../redis/connection.ts';
 import { createKeys } from '../redis/keys.ts';
@@ -22,23 +25,31 @@ function newThread(workerData: MatcherThreadData): Worker {
 }
 /** A thread that dies is restarted after this long (its shards are retaken from their durable checkpoints). */
 const RESTART_DELAY_MS = 1_000;
+/** A scrape waits this long for each thread's metrics; a thread slower than that is left out of it. */
+const THREAD_METRICS_TIMEOUT_MS = 1_000;
 
 /**
  * A matcher process: MATCHER threads (WORKER_THREADS), each a member that owns shards. On SIGTERM it
  * asks every thread to stop (finish the batch, flush it to MySQL, release leases) and exits when all have,
  * or after `stopTimeoutMs`; a thread that dies otherwise is restarted.
+ *
+ * `/metrics` and `/healthz` are served on METRICS_PORT: the process's default metrics merged with
+ * every thread's registry (thread-metrics.ts). A port that cannot be bound is logged and the matcher
+ * runs on without them (`metricsPort` then resolves to undefined).
  */
 export function startMatcher(config: Config = loadConfig(), stopTimeoutMs = 20_000) {
   const log = createLogger(config, 'matcher-process');
   const threads = new Set<Worker>();
   let stopping = false;
+  const threadMetrics = new ThreadMetricsCollector(THREAD_METRICS_TIMEOUT_MS);
 
   const spawn = (threadIndex: number) => {
     const data: MatcherThreadData = { threadIndex };
     const worker = newThread(data);
     threads.add(worker);
     worker.on('message', (message: FromMatcherThread) => {
-      if (message.type === 'failed')
+      if (message.type === 'metrics') threadMetrics.answer(message);
+      else if (message.type === 'failed')
         log.error({ threadIndex, message: message.message }, 'matcher thread failed');
       else log.info({ threadIndex, ...message }, `matcher thread ${message.type}`);
     });
@@ -53,6 +64,30 @@ export function startMatcher(config: Config = loadConfig(), stopTimeoutMs = 20_0
   };
   for (let i = 0; i < config.matcher.workerThreads; i++) spawn(i);
   log.info({ threads: config.matcher.workerThreads, shards: config.matcher.shardCount }, 'matcher started');
+
+  const processMetrics = new Registry();
+  collectDefaultMetrics({ register: processMetrics });
+  const metricsServer = startMetricsServer({
+    host: config.http.host,
+    port: config.matcher.metricsPort,
+    render: async () => {
+      const { snapshots, skipped } = await threadMetrics.collect(threads);
+      if (skipped > 0) log.warn({ skipped }, 'scrape without the threads that did not answer in time');
+      const merged = mergeThreadMetrics(processMetrics, snapshots);
+      return { contentType: merged.contentType, text: await merged.metrics() };
+    },
+    onError: (error) => log.error({ err: error }, 'metrics scrape failed'),
+  });
+  const metricsPort: Promise<number | undefined> = metricsServer.listening.then(
+    (port) => {
+      log.info({ port }, 'metrics listening');
+      return port;
+    },
+    (error: unknown) => {
+      log.error({ err: error, port: config.matcher.metricsPort }, 'metrics server failed to listen');
+      return undefined;
+    },
+  );
 
   // Deposits and withdrawals reach MySQL through the ledger queue (docs/mysql.md): every matcher
   // process takes its jobs, so they are written as long as one runs.
@@ -79,8 +114,9 @@ export function startMatcher(config: Config = loadConfig(), stopTimeoutMs = 20_0
     await (await ledger)?.close().catch(() => undefined);
     await ledgerPool.end().catch(() => undefined);
     ledgerRedis.disconnect();
+    await metricsServer.close();
   };
-  return { stop };
+  return { stop, metricsPort };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

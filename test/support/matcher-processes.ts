@@ -133,6 +133,8 @@ export class MatcherProcess {
         WORKER_THREADS: String(options.workerThreads ?? 1),
         LEASE_TTL_MS: String(options.leaseTtlMs ?? 1500),
         LOG_LEVEL: options.logLevel ?? 'info',
+        // Any free port for /metrics unless the test names one: processes of parallel tests never collide.
+        METRICS_PORT: '0',
         ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

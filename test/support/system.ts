@@ -109,6 +109,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
     LEASE_TTL_MS: String(LEASE_TTL_MS),
     WAIT_TIMEOUT_MS: '5000',
     LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'error',
+    METRICS_PORT: '0',
     ...options.env,
   };
   const saved = new Map(Object.keys(env).map((name) => [name, process.env[name]]));

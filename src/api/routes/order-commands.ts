@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { CompiledMarket } from '../../markets/market-rules.ts';
 import { principalOf } from '../auth.ts';
+import { markAppended } from '../intake-rejects.ts';
 import {
   toAmendIntent,
   toPlaceIntent,
@@ -81,6 +82,7 @@ export function orderCommandRoutes(app: FastifyInstance, ctx: RouteContext): voi
       let orderId = intent.orderId;
       const outcome = await appendAndMaybeWait(ctx, orderId, wait, async () => {
         const result = await ports.intake.place(market.definition.symbol, intent);
+        markAppended(request);
         orderId = result.orderId;
         return !result.duplicate;
       });
@@ -176,6 +178,7 @@ export function orderCommandRoutes(app: FastifyInstance, ctx: RouteContext): voi
       const command = toAmendIntent(request.body, market, { orderId, userId }, known);
       const outcome = await appendAndMaybeWait(ctx, orderId, waitOf(request.query.wait), async () => {
         await ports.intake.submit(symbol, command);
+        markAppended(request);
         return true;
       });
       return answer(
