@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole gate, what `npm test` runs: dependencies, services, typecheck, lint, formatting,
-# circular imports, then the tests by cost: test/unit, then test/integration and test/e2e when present.
+# circular imports, then the tests by cost: test/unit, then test/integration, test/e2e and
+# test/monitoring when present.
 # Stops at the first failing step with its exit code. Mocha's options come from .mocharc.json.
 set -euo pipefail
 
@@ -30,6 +31,7 @@ ensure_node_modules
 export PATH="$PWD/node_modules/.bin:$PATH"
 
 run 'services: Redis and MariaDB' bash scripts/ensure-services.sh
+run 'tools: prometheus and promtool (test/monitoring)' bash scripts/ensure-prometheus.sh
 run 'migrations: scripts/migrate.ts' node --import tsx scripts/migrate.ts
 run 'typecheck: tsc --noEmit' tsc --noEmit
 run 'lint: eslint .' eslint .
@@ -56,7 +58,7 @@ passed=0 failed=0 skipped=0
 summary_log=$(mktemp)
 count() { { grep -Eo "^ +[0-9]+ $1" "$summary_log" || true; } | awk '{ s += $1 } END { print s + 0 }'; }
 print_totals() { printf '%d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped"; }
-for tier in unit integration e2e; do
+for tier in unit integration e2e monitoring; do
   if has_files "test/$tier" '*.test.ts'; then
     current_step="$tier tests: mocha test/$tier"
     step "$current_step"
