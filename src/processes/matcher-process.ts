@@ -23,6 +23,8 @@ function newThread(workerData: MatcherThreadData): Worker {
   const bootstrap = `import(${tsxApi}).then(({ register }) => { register(); return import(${entry}); });`;
   return new Worker(bootstrap, { eval: true, workerData });
 }
+/** Longest wait between two attempts to start the ledger worker. */
+const LEDGER_RETRY_MAX_MS = 10_000;
 /** A thread that dies is restarted after this long (its shards are retaken from their durable checkpoints). */
 const RESTART_DELAY_MS = 1_000;
 /** A scrape waits this long for each thread's metrics; a thread slower than that is left out of it. */
@@ -93,16 +95,28 @@ export function startMatcher(config: Config = loadConfig(), stopTimeoutMs = 20_0
   // process takes its jobs, so they are written as long as one runs.
   const ledgerRedis = createRedis(config, { connectionName: 'ledger-balances', log });
   const ledgerPool = createMysqlPool(config, { connectionLimit: 2 });
-  const ledger: Promise<LedgerWorker | undefined> = startLedgerWorker({
+  const ledgerDeps = {
     redisUrl: config.redis.url,
     keyPrefix: config.redis.keyPrefix,
     pool: ledgerPool,
     balances: new BalanceStore(ledgerRedis, createKeys(config.redis.keyPrefix)),
     log: createLogger(config, 'ledger-worker'),
-  }).catch((error: unknown) => {
-    log.error({ err: error }, 'ledger worker failed to start');
+  };
+  // Redis may be unreachable when the process boots: keep trying, or deposits would never reach
+  // MySQL from this process (the jobs wait in the queue meanwhile, nothing is lost).
+  const ledger: Promise<LedgerWorker | undefined> = (async () => {
+    for (let attempt = 1; !stopping; attempt++) {
+      try {
+        return await startLedgerWorker(ledgerDeps);
+      } catch (error) {
+        log.error({ err: error, attempt }, 'ledger worker failed to start; retrying');
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.min(500 * 2 ** attempt, LEDGER_RETRY_MAX_MS)),
+        );
+      }
+    }
     return undefined;
-  });
+  })();
 
   const stop = async (): Promise<void> => {
     stopping = true;
