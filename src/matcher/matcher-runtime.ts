@@ -163,7 +163,8 @@ export class MatcherRuntime {
       // replays (with the read model's duplicate checks) everything up to this mark.
       const marks = this.deps.redis.pipeline();
       for (const [stream, entries] of results) markDelivered(marks, stream, entries[entries.length - 1]![0]);
-      await marks.exec();
+      // A mark that did not move would make a later takeover treat entries read here as new.
+      for (const [error] of (await marks.exec()) ?? []) if (error) throw error;
     }
     for (const [stream, entries] of results) {
       const owned = bySymbolStream.get(stream);
