@@ -17,6 +17,17 @@ const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const integer = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
+/** One `host:port` of REDIS_CLUSTER_NODES. */
+const NODE = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+
+function clusterNodesOf(value: string): Array<{ host: string; port: number }> {
+  if (value.trim() === '') return [];
+  return value.split(',').map((node) => {
+    const [host, port] = node.trim().split(':') as [string, string];
+    return { host, port: Number(port) };
+  });
+}
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   /** HTTP port of the API. */
@@ -29,6 +40,18 @@ const EnvSchema = z.object({
   /** How long `?wait=true` waits for the engine's outcome before answering with the 202 ack. */
   WAIT_TIMEOUT_MS: integer(1, 60_000, 2_000),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /**
+   * Redis Cluster seed nodes, `host:port` comma-separated; empty (default): one Redis at REDIS_URL.
+   * REDIS_URL's user, password and scheme (rediss: TLS) apply to every node. docs/redis-cluster.md:
+   * the processes do not run on a Cluster yet; this opens the connection.
+   */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .default('')
+    .refine(
+      (value) => value.trim() === '' || value.split(',').every((node) => NODE.test(node.trim())),
+      'REDIS_CLUSTER_NODES: comma-separated host:port, e.g. redis-0:6379,redis-1:6379',
+    ),
   /** Prefix of every Redis key: lets tests and several deployments share one Redis. */
   KEY_PREFIX: z
     .string()
@@ -78,7 +101,12 @@ export interface Config {
     readonly waitTimeoutMs: number;
   };
   readonly auth: { readonly jwtSecret: string };
-  readonly redis: { readonly url: string; readonly keyPrefix: string };
+  readonly redis: {
+    readonly url: string;
+    readonly keyPrefix: string;
+    /** Seed nodes of a Redis Cluster; empty or absent for one Redis. */
+    readonly clusterNodes?: ReadonlyArray<{ readonly host: string; readonly port: number }>;
+  };
   readonly mysql: { readonly url: string };
   readonly matcher: {
     readonly shardCount: number;
@@ -125,7 +153,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       waitTimeoutMs: e.WAIT_TIMEOUT_MS,
     },
     auth: { jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET },
-    redis: { url: e.REDIS_URL, keyPrefix: e.KEY_PREFIX },
+    redis: { url: e.REDIS_URL, keyPrefix: e.KEY_PREFIX, clusterNodes: clusterNodesOf(e.REDIS_CLUSTER_NODES) },
     mysql: { url: e.MYSQL_URL },
     matcher: {
       shardCount: e.SHARD_COUNT,

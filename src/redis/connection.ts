@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import type { Config } from '../config/config.ts';
 
 /**
@@ -44,10 +44,17 @@ export function createRedis(config: Pick<Config, 'redis'>, options: RedisConnect
     lazyConnect: false,
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, MAX_RECONNECT_DELAY_MS),
   });
-  // Without a listener ioredis prints every failed reconnection attempt to stderr, many a second
-  // during an outage. One line per interval is enough to see it; the failing commands tell the rest.
+  reportErrors(redis, options);
+  return redis;
+}
+
+/**
+ * Without a listener ioredis prints every failed reconnection attempt to stderr, many a second
+ * during an outage. One line per interval is enough to see it; the failing commands tell the rest.
+ */
+function reportErrors(client: Redis | Cluster, options: RedisConnectionOptions): void {
   let reportedAt = 0;
-  redis.on('error', (error: Error) => {
+  client.on('error', (error: Error) => {
     const now = Date.now();
     if (options.log === undefined || now - reportedAt < ERROR_REPORT_INTERVAL_MS) return;
     reportedAt = now;
@@ -56,5 +63,39 @@ export function createRedis(config: Pick<Config, 'redis'>, options: RedisConnect
       'Redis connection error; reconnecting',
     );
   });
-  return redis;
+}
+
+/** One Redis or a Redis Cluster: what `createRedisClient` opens (docs/redis-cluster.md). */
+export type RedisClient = Redis | Cluster;
+
+/**
+ * A Cluster client seeded with `config.redis.clusterNodes` when there are any, else `createRedis`.
+ * REDIS_URL's user, password and TLS (rediss:) apply to every node; reads go to masters (they must
+ * see the writes). The same options and throttled error reporting as `createRedis`.
+ */
+export function createRedisClient(
+  config: Pick<Config, 'redis'>,
+  options: RedisConnectionOptions = {},
+): RedisClient {
+  const nodes = config.redis.clusterNodes ?? [];
+  if (nodes.length === 0) return createRedis(config, options);
+  const url = new URL(config.redis.url);
+  const cluster = new Cluster(
+    nodes.map(({ host, port }) => ({ host, port })),
+    {
+      enableAutoPipelining: options.enableAutoPipelining ?? false,
+      scaleReads: 'master',
+      clusterRetryStrategy: (attempt) => Math.min(50 * 2 ** attempt, MAX_RECONNECT_DELAY_MS),
+      redisOptions: {
+        connectionName: options.connectionName ?? 'spot-exchange',
+        maxRetriesPerRequest: options.maxRetriesPerRequest === undefined ? 3 : options.maxRetriesPerRequest,
+        connectTimeout: options.connectTimeoutMs ?? 5_000,
+        username: url.username === '' ? undefined : decodeURIComponent(url.username),
+        password: url.password === '' ? undefined : decodeURIComponent(url.password),
+        tls: url.protocol === 'rediss:' ? {} : undefined,
+      },
+    },
+  );
+  reportErrors(cluster, options);
+  return cluster;
 }

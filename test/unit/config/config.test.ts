@@ -40,4 +40,18 @@ describe('config: writer, backlog and streams', () => {
         .that.contains(name);
     });
   }
+
+  it('REDIS_CLUSTER_NODES: empty is one Redis; a list gives the Cluster seed nodes', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }).redis.clusterNodes).to.deep.equal([]);
+    expect(
+      loadConfig({ NODE_ENV: 'test', REDIS_CLUSTER_NODES: 'redis-0:6379, 10.0.0.2:7001' }).redis.clusterNodes,
+    ).to.deep.equal([
+      { host: 'redis-0', port: 6379 },
+      { host: '10.0.0.2', port: 7001 },
+    ]);
+    expect(() => loadConfig({ NODE_ENV: 'test', REDIS_CLUSTER_NODES: 'redis-0' }))
+      .to.throw(ConfigError)
+      .with.property('message')
+      .that.contains('REDIS_CLUSTER_NODES');
+  });
 });
