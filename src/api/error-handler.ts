@@ -5,7 +5,7 @@
  * and never shown.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, errorBody, type ErrorCode } from './errors.ts';
+import { ApiError, errorBody, isStoreUnreachable, type ErrorCode } from './errors.ts';
 
 /** Fastify's error codes that have a code of ours. */
 const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
@@ -68,30 +68,6 @@ export function toApiError(error: unknown): ApiError {
     });
   }
   return new ApiError('INTERNAL', 'internal error', { cause: error });
-}
-
-/** Network-level codes of Node, ioredis and mysql2 that mean "the store did not answer". */
-const UNREACHABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'PROTOCOL_CONNECTION_LOST',
-  'ER_CON_COUNT_ERROR',
-]);
-
-/**
- * Redis (ioredis gave up retrying, or the connection closed under the command) or MySQL (mysql2's
- * fatal connection errors) did not answer: a 503 the client should retry, not a 500 bug.
- */
-function isStoreUnreachable(error: unknown): boolean {
-  const e = error as { name?: unknown; message?: unknown; code?: unknown; fatal?: unknown } | null;
-  if (e === null || typeof e !== 'object') return false;
-  if (e.name === 'MaxRetriesPerRequestError') return true;
-  if (typeof e.message === 'string' && /^Connection is closed\.?$/.test(e.message)) return true;
-  if (typeof e.code === 'string' && UNREACHABLE_CODES.has(e.code)) return true;
-  return e.fatal === true;
 }
 
 export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {

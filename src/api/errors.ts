@@ -97,3 +97,30 @@ export interface ErrorBody {
 export function errorBody(error: ApiError): ErrorBody {
   return { error: { code: error.code, message: error.message } };
 }
+
+/** Network-level codes of Node, ioredis and mysql2 that mean "the store did not answer". */
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+]);
+
+/**
+ * Redis (ioredis gave up retrying, or the connection closed under the command) or MySQL (mysql2
+ * marks errors that cost the connection `fatal`) did not answer: a 503 UNAVAILABLE the client should
+ * retry, not a 500 bug.
+ */
+export function isStoreUnreachable(error: unknown): boolean {
+  const e = error as { name?: unknown; message?: unknown; code?: unknown; fatal?: unknown } | null;
+  if (e === null || typeof e !== 'object') return false;
+  if (e.name === 'MaxRetriesPerRequestError') return true;
+  if (typeof e.message === 'string' && /^Connection is closed\.?$/.test(e.message)) return true;
+  if (typeof e.code === 'string' && UNREACHABLE_CODES.has(e.code)) return true;
+  return e.fatal === true;
+}

@@ -83,7 +83,7 @@ export class DurableRecorder {
     const claim = await claimSymbol(this.deps.pool, symbol);
     const book = OrderBook.restore(await loadBookSnapshot(this.deps.pool, market.rules, claim));
     this.#epochs.set(symbol, claim.epoch);
-    await this.#writer.add(MARKETS, marketRow(market));
+    await this.recordMarket(market);
     await this.#writer.checkpoint({
       symbol,
       epoch: claim.epoch,
@@ -138,8 +138,8 @@ export class DurableRecorder {
   }
 
   /** Owes the market's row (its definition and fees as the operator set them): at a takeover, on a change. */
-  recordMarket(market: CompiledMarket): void {
-    void this.#writer.add(MARKETS, marketRow(market));
+  recordMarket(market: CompiledMarket): Promise<FlushResult> | undefined {
+    return this.#writer.add(MARKETS, marketRow(market));
   }
 
   /** Writes everything owed now; resolves with the flush (never rejects). */

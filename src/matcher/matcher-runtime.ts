@@ -258,7 +258,7 @@ export class MatcherRuntime {
       const owned = this.owned.get(symbol);
       if (owned !== undefined) {
         // The owner keeps the `markets` row in MySQL in step with the operator's definition.
-        if (owned.processor.updateMarket(market)) this.deps.durable.recordMarket(market);
+        if (owned.processor.updateMarket(market)) await this.deps.durable.recordMarket(market);
       } else if (ownership.owns(shard) && !this.halted.has(symbol)) await this.takeOver(market, shard);
     }
     await this.measureLag();
@@ -290,7 +290,8 @@ export class MatcherRuntime {
     let replayed = 0;
     let from = '0-0';
     let epoch = 0;
-    const ok = await this.guardTakeover(symbol, shard, async () => {
+    // A takeover that fails leaves nothing behind: the symbol is dropped as by any failure.
+    const ok = await this.guard({ symbol, shard }, async () => {
       log.debug({ symbol, shard }, 'takeover: claiming');
       await ensureGroup(redis, stream);
       // The fence first: from this commit on, a previous owner's flushes fail.
@@ -323,11 +324,6 @@ export class MatcherRuntime {
     this.owned.set(symbol, owned);
     this.deps.metrics?.symbolTakenOver(symbol);
     log.info({ symbol, shard, member: this.memberId, epoch, from, replayed }, 'symbol taken over');
-  }
-
-  /** A takeover that fails leaves nothing behind: the symbol is dropped as by `guard`. */
-  private async guardTakeover(symbol: string, shard: number, work: () => Promise<void>): Promise<boolean> {
-    return this.guard({ symbol, shard }, work);
   }
 
   /** Runs `work` for a symbol; on failure drops the symbol and frees its shard for a clean retake. */

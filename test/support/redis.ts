@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import { loadConfig } from '../../src/config/config.ts';
 import { createRedis } from '../../src/redis/connection.ts';
 import { createKeys, type Keys } from '../../src/redis/keys.ts';
+import { scanKeys } from '../../src/redis/scan-keys.ts';
 
 export interface TestRedis {
   readonly redis: Redis;
@@ -32,16 +33,7 @@ export async function openTestRedis(): Promise<TestRedis> {
   };
 }
 
-export async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
-  const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    found.push(...batch);
-    cursor = next;
-  } while (cursor !== '0');
-  return [...new Set(found)].sort();
-}
+export { scanKeys };
 
 export async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
   const keys = await scanKeys(redis, pattern);

@@ -1,5 +1,5 @@
 import type { OrderListQuery, OrderQueries, OrderRecord, UserTradeRecord } from '../../api/ports.ts';
-import { ApiError } from '../../api/errors.ts';
+import { ApiError, isStoreUnreachable } from '../../api/errors.ts';
 import type { RedisOrderQueries } from '../../read-model/order-queries.ts';
 import type { MysqlOrderQueries } from './mysql-order-queries.ts';
 import {
@@ -177,26 +177,9 @@ function laterOf(hot: OrderRecord | null, stored: StoredOrder | null): Resolved 
   return { record: hot, stored: undefined };
 }
 
-/** mysql2 marks errors that cost the connection `fatal`; these and network errors mean MySQL is out of reach. */
-const UNREACHABLE = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENOTFOUND',
-  'PROTOCOL_CONNECTION_LOST',
-  'PROTOCOL_SEQUENCE_TIMEOUT',
-  'ER_CON_COUNT_ERROR',
-]);
-
-function isUnreachable(error: unknown): boolean {
-  const e = error as { fatal?: unknown; code?: unknown } | null;
-  return e?.fatal === true || (typeof e?.code === 'string' && UNREACHABLE.has(e.code));
-}
-
 /** A store out of reach is a 503 UNAVAILABLE the client may retry (Retry-After); anything else is a bug. */
 function unavailable(error: unknown): unknown {
-  if (!isUnreachable(error)) return error;
+  if (!isStoreUnreachable(error)) return error;
   return new ApiError('UNAVAILABLE', 'order history is unavailable for a moment', {
     cause: error,
     retryAfterSeconds: 1,
