@@ -157,14 +157,18 @@ describe('e2e: Prometheus metrics of the API and of a matcher process with two t
         s.sum(`${METRICS.acceptToPersisted}_count`, { symbol });
       // The lag gauge is measured at each rebalance (a third of the lease TTL): it may lag itself.
       // Each symbol's gauges are one thread's: while shards settle between the two threads (or a
-      // busy thread misses a scrape's 1 s deadline) a scrape may show none, so wait for them.
-      return SYMBOLS.every(
-        (symbol) =>
-          persisted(after, symbol) - persisted(before, symbol) >= 2 * PAIRS_PER_SYMBOL &&
-          after.series(METRICS.streamLag, { symbol }).length === 1 &&
-          after.series(METRICS.streamPending, { symbol }).length === 1 &&
-          after.sum(METRICS.symbolOwned, { symbol }) === 1 &&
-          after.sum(METRICS.streamLag, { symbol }) === 0,
+      // busy thread misses a scrape's 1 s deadline) a scrape may show none, or fewer shards than
+      // there are, so wait for them.
+      return (
+        after.sum(METRICS.shardsOwned) === SHARD_COUNT &&
+        SYMBOLS.every(
+          (symbol) =>
+            persisted(after, symbol) - persisted(before, symbol) >= 2 * PAIRS_PER_SYMBOL &&
+            after.series(METRICS.streamLag, { symbol }).length === 1 &&
+            after.series(METRICS.streamPending, { symbol }).length === 1 &&
+            after.sum(METRICS.symbolOwned, { symbol }) === 1 &&
+            after.sum(METRICS.streamLag, { symbol }) === 0,
+        )
       );
     });
     const api = await scrape(cluster.address);
