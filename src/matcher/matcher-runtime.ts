@@ -1,8 +1,8 @@
-import type { Redis } from 'ioredis';
 import type { CompiledMarket } from '../markets/market-rules.ts';
 import type { FlushResult } from '../mysql/write-buffer-options.ts';
 import type { MatcherMetrics } from '../observability/matcher-metrics.ts';
 import type { BalanceStore } from '../redis/balance-store.ts';
+import type { RedisClient } from '../redis/connection.ts';
 import type { Keys } from '../redis/keys.ts';
 import {
   compareIds,
@@ -36,10 +36,10 @@ export interface MatcherRuntimeOptions {
 }
 
 export interface MatcherRuntimeDeps {
-  /** Commands and pipelines. */
-  readonly redis: Redis;
-  /** A connection of its own for the blocking XREAD. */
-  readonly reader: Redis;
+  /** Commands and batches. */
+  readonly redis: RedisClient;
+  /** A connection of its own for the blocking XREAD (polled reads on a Cluster: command-stream.ts). */
+  readonly reader: RedisClient;
   readonly keys: Keys;
   readonly balances: BalanceStore;
   /** MySQL: claims, book loads and the thread's WriteBuffer. */
@@ -161,10 +161,12 @@ export class MatcherRuntime {
     if (results.length > 0) {
       // Record how far the owners have read before any effect, as a group delivery would: a takeover
       // replays (with the read model's duplicate checks) everything up to this mark.
-      const marks = this.deps.redis.pipeline();
-      for (const [stream, entries] of results) markDelivered(marks, stream, entries[entries.length - 1]![0]);
-      // A mark that did not move would make a later takeover treat entries read here as new.
-      for (const [error] of (await marks.exec()) ?? []) if (error) throw error;
+      // It throws when a mark did not move (a later takeover would treat entries read here as new):
+      // the step fails before any effect and the same entries are read again.
+      await markDelivered(
+        this.deps.redis,
+        results.map(([stream, entries]) => [stream, entries[entries.length - 1]![0]] as const),
+      );
     }
     for (const [stream, entries] of results) {
       const owned = bySymbolStream.get(stream);
@@ -390,7 +392,7 @@ export class MatcherRuntime {
  * (a restart without AOF): replaying would skip them, so the symbol halts for an operator.
  */
 async function assertStreamCovers(
-  redis: Redis,
+  redis: RedisClient,
   stream: string,
   symbol: string,
   checkpoint: string,

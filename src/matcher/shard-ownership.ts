@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { createBatch } from '../redis/batch.ts';
+import type { RedisClient } from '../redis/connection.ts';
 import { defineLeaseScripts } from '../redis/lease-scripts.ts';
 import type { Keys } from '../redis/keys.ts';
 import { rendezvousOwner } from './shard-map.ts';
@@ -16,7 +17,7 @@ export class ShardOwnership {
   private readonly tokens = new Map<number, string>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     readonly memberId: string,
     private readonly shardCount: number,
@@ -68,11 +69,12 @@ export class ShardOwnership {
   async renewAll(): Promise<number[]> {
     const shards = this.owned();
     if (shards.length === 0) return [];
-    const pipeline = this.redis.pipeline();
+    // One slot per shard ({shard:N}): a batch, which a Cluster may spread over its masters.
+    const batch = createBatch(this.redis);
     for (const shard of shards) {
-      pipeline.leaseRenew(this.keys.shardLease(shard), this.tokens.get(shard)!, String(this.leaseTtlMs));
+      batch.leaseRenew(this.keys.shardLease(shard), this.tokens.get(shard)!, String(this.leaseTtlMs));
     }
-    const replies = (await pipeline.exec())!;
+    const replies = (await batch.exec())!;
     const lost: number[] = [];
     shards.forEach((shard, i) => {
       const [error, renewed] = replies[i]!;

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import { createBatch } from '../redis/batch.ts';
+import type { RedisClient } from '../redis/connection.ts';
 
 /** Entries counted forward from the owner's position before counting from the other end instead. */
 export const LAG_FORWARD_CAP = 100;
@@ -7,8 +8,9 @@ export const LAG_BACKWARD_CAP = 1_000;
 
 /**
  * How many entries each stream holds after the owner's position (`exchange_stream_lag_entries`),
- * in two pipelined round trips at most. Redis 7.0 keeps no count of a stream's entries after an id,
- * and the group's `lag` is unknown once its id is set by XGROUP SETID, so they are counted:
+ * in two batches at most (createBatch: the streams are on every master of a Cluster). Redis 7.0
+ * keeps no count of a stream's entries after an id, and the group's `lag` is unknown once its id is
+ * set by XGROUP SETID, so they are counted:
  *
  * - forward: XRANGE (position + COUNT LAG_FORWARD_CAP: exact when the owner keeps up (the usual
  *   case, an empty or short reply);
@@ -17,11 +19,11 @@ export const LAG_BACKWARD_CAP = 1_000;
  *   upper bound past it (the streams are untrimmed, or MySQL is far behind).
  */
 export async function measureStreamLag(
-  redis: Redis,
+  redis: RedisClient,
   positions: ReadonlyArray<readonly [stream: string, afterId: string]>,
 ): Promise<number[]> {
   if (positions.length === 0) return [];
-  const forward = redis.pipeline();
+  const forward = createBatch(redis);
   for (const [stream, afterId] of positions)
     forward.xrange(stream, `(${afterId}`, '+', 'COUNT', LAG_FORWARD_CAP);
   const ahead = (await forward.exec())!.map(([error, entries]) => {
@@ -30,7 +32,7 @@ export async function measureStreamLag(
   });
   const saturated = positions.map((_, i) => i).filter((i) => ahead[i]! >= LAG_FORWARD_CAP);
   if (saturated.length === 0) return ahead;
-  const backward = redis.pipeline();
+  const backward = createBatch(redis);
   for (const i of saturated) {
     const [stream, afterId] = positions[i]!;
     backward.xlen(stream).xrevrange(stream, afterId, '-', 'COUNT', LAG_BACKWARD_CAP);

@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs';
 import { BALANCE_SCRIPTS } from '../../../src/redis/balance-scripts.ts';
 import { INTAKE_SCRIPTS } from '../../../src/redis/intake-scripts.ts';
 import { LEASE_SCRIPTS } from '../../../src/redis/lease-scripts.ts';
+import { STREAM_SCRIPTS } from '../../../src/redis/stream-scripts.ts';
 import { createKeys, KeyError } from '../../../src/redis/keys.ts';
 import { loadLuaScript, ScriptLoadError } from '../../../src/redis/scripts.ts';
 
@@ -15,6 +16,7 @@ describe('redis/scripts: the Lua files and the key builder', () => {
     ...Object.values(BALANCE_SCRIPTS),
     ...Object.values(LEASE_SCRIPTS),
     ...Object.values(INTAKE_SCRIPTS),
+    ...Object.values(STREAM_SCRIPTS),
   ];
 
   it('registers every script file, each named <name>-<numberOfKeys>.lua', () => {
