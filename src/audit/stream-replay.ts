@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { MAX_SAFE } from '../engine/integer-math.ts';
 import { OrderBook } from '../engine/order-book.ts';
@@ -7,6 +6,8 @@ import type { CompiledMarket } from '../markets/market-rules.ts';
 import { tradeEvents, tradeRows } from '../persistence/batch-rows.ts';
 import type { TradeRow } from '../persistence/tables.ts';
 import { loadSqlStatement } from '../mysql/sql-statements.ts';
+import { createBatch } from '../redis/batch.ts';
+import type { RedisClient } from '../redis/connection.ts';
 import type { Keys } from '../redis/keys.ts';
 import { decodeEntry, isUndecodable, type StreamCommand } from '../streams/command-codec.ts';
 
@@ -27,7 +28,7 @@ const TRADES_OF_SYMBOL = loadSqlStatement('trades-by-symbol-select.sql');
  * after the symbol's first entries.
  */
 export async function replayStreamTrades(
-  redis: Redis,
+  redis: RedisClient,
   keys: Keys,
   market: CompiledMarket,
   options: { readonly chunk?: number } = {},
@@ -57,13 +58,16 @@ export async function replayStreamTrades(
   return trades;
 }
 
-/** Per entry: the command as the engine got it, or null when the funds step kept it out. */
+/**
+ * Per entry: the command as the engine got it, or null when the funds step kept it out. One batch of
+ * HGETs over the entries' users (on a Cluster: spread over every master, one round trip each).
+ */
 async function fundsDecisions(
-  redis: Redis,
+  redis: RedisClient,
   keys: Keys,
   entries: readonly StreamCommand[],
 ): Promise<Array<Command | null>> {
-  const pipeline = redis.pipeline();
+  const batch = createBatch(redis);
   const asked: Array<number | null> = [];
   let n = 0;
   for (const { entryId, command } of entries) {
@@ -71,16 +75,16 @@ async function fundsDecisions(
     const userId =
       typeof c.userId === 'number' && Number.isSafeInteger(c.userId) && c.userId > 0 ? c.userId : null;
     if (userId !== null && c.type === 'place' && typeof c.orderId === 'string') {
-      pipeline.hget(keys.holds(userId), c.orderId);
+      batch.hget(keys.holds(userId), c.orderId);
       asked.push(n++);
     } else if (userId !== null && c.type === 'amend' && typeof c.orderId === 'string') {
-      pipeline.hget(keys.holds(userId), `${c.orderId}#${entryId}`);
+      batch.hget(keys.holds(userId), `${c.orderId}#${entryId}`);
       asked.push(n++);
     } else {
       asked.push(null);
     }
   }
-  const replies = n > 0 ? ((await pipeline.exec()) ?? []) : [];
+  const replies = n > 0 ? ((await batch.exec()) ?? []) : [];
   return entries.map(({ command }, i) => {
     const at = asked[i];
     if (at === null || at === undefined) return command.type === 'place' ? null : command;

@@ -1,31 +1,48 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import { Cluster, type ChainableCommander } from 'ioredis';
 import type { OutcomePublisher } from '../adapters/api/outcome-waiter.ts';
-import type { OrderRecord } from '../api/ports.ts';
+import type { CommandOutcome, OrderRecord } from '../api/ports.ts';
 import type { OrderBook } from '../engine/order-book.ts';
+import { createBatch } from '../redis/batch.ts';
+import type { RedisClient } from '../redis/connection.ts';
+import { getMany } from '../redis/get-many.ts';
 import type { Keys } from '../redis/keys.ts';
 import { OrderProjection } from '../read-model/order-projection.ts';
 import type { ReadModelWriter } from '../read-model/read-model-writer.ts';
 import type { DurableRecorder } from './durable-recorder.ts';
-import type { AfterCommit, BatchObserver, ProcessedBatch } from './symbol-processor.ts';
+import type { AfterCommit, BatchObserver, ProcessedBatch, ProcessorLog } from './symbol-processor.ts';
 
 const DEPTH_LEVELS = 100;
 
+interface PendingOutcome {
+  readonly replyTo: string;
+  readonly orderId: string;
+  readonly outcome: CommandOutcome;
+}
+
 /**
  * What a batch means downstream of the engine: the read model of orders and fills, market data, and
- * the outcome for the API instance that took each command. Everything goes into the pipeline that
- * ends the batch, so a crash before it is simply replayed (the writes are idempotent: whole
+ * the outcome for the API instance that took each command. The writes go into the batch that ends
+ * the matcher's batch, so a crash before it is simply replayed (the writes are idempotent: whole
  * records, set members, and fills recognized by their trade id on a replay).
+ *
+ * An outcome must never be seen before the record it refers to (an API answering `?wait` may read
+ * the order next). On one Redis the publishes follow the records in the same pipeline, which the
+ * server runs in order: no extra round trip. On a Cluster the batch spans masters and keeps order
+ * per master only, so the outcomes are published once the batch succeeded (the AfterCommit).
+ * `redis` must be the client the processor creates its batches on.
  */
 export class ReadModelObserver implements BatchObserver {
   private readonly projections = new Map<string, OrderProjection>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly writer: ReadModelWriter,
     private readonly publisher: OutcomePublisher,
-    /** Owes each batch to MySQL once its Redis pipeline succeeded; none in tests of Redis alone. */
+    /** Owes each batch to MySQL once its Redis batch succeeded; none in tests of Redis alone. */
     private readonly durable?: DurableRecorder,
+    /** Told when outcomes could not be published after a Cluster batch (they are hints); none: ignored. */
+    private readonly log?: ProcessorLog,
   ) {}
 
   async record(batch: ProcessedBatch, pipeline: ChainableCommander): Promise<AfterCommit | void> {
@@ -50,15 +67,24 @@ export class ReadModelObserver implements BatchObserver {
     this.writer.writeDepth(pipeline, batch.symbol, Date.now(), () => batch.book.depth(DEPTH_LEVELS), {
       changed: projected.depthChanged,
     });
-    const publish = this.publisher.pipelined(pipeline);
+    const outcomes: PendingOutcome[] = [];
     projected.outcomes.forEach((message, i) => {
       const replyTo = replies[i];
-      if (message !== null && replyTo !== null && replyTo !== undefined) {
-        publish.publish(replyTo, message.orderId, message.outcome);
-      }
+      if (message !== null && replyTo !== null && replyTo !== undefined)
+        outcomes.push({ replyTo, ...message });
     });
     const { durable } = this;
-    if (durable !== undefined) return () => durable.record(batch, projected);
+    if (!(this.redis instanceof Cluster)) {
+      const publish = this.publisher.pipelined(pipeline);
+      for (const { replyTo, orderId, outcome } of outcomes) publish.publish(replyTo, orderId, outcome);
+      if (durable !== undefined) return () => durable.record(batch, projected);
+      return;
+    }
+    if (outcomes.length === 0 && durable === undefined) return;
+    return async () => {
+      this.publishCommitted(batch.symbol, outcomes);
+      if (durable !== undefined) await durable.record(batch, projected);
+    };
   }
 
   /**
@@ -66,19 +92,19 @@ export class ReadModelObserver implements BatchObserver {
    * (or crashed) with a throttled write still pending, and a quiet market would keep it stale.
    */
   async takenOver(symbol: string, book: OrderBook): Promise<void> {
-    const pipeline = this.redis.pipeline();
-    this.writer.writeDepth(pipeline, symbol, Date.now(), () => book.depth(DEPTH_LEVELS), { force: true });
-    await pipeline.exec();
+    const batch = createBatch(this.redis);
+    this.writer.writeDepth(batch, symbol, Date.now(), () => book.depth(DEPTH_LEVELS), { force: true });
+    await batch.exec();
   }
 
   /** Writes a depth change the throttle held back, once it is due. */
   async idle(symbol: string, book: OrderBook): Promise<void> {
     if (!this.writer.depthPending(symbol)) return;
-    const pipeline = this.redis.pipeline();
+    const batch = createBatch(this.redis);
     if (
-      this.writer.writeDepth(pipeline, symbol, Date.now(), () => book.depth(DEPTH_LEVELS), { changed: false })
+      this.writer.writeDepth(batch, symbol, Date.now(), () => book.depth(DEPTH_LEVELS), { changed: false })
     ) {
-      await pipeline.exec();
+      await batch.exec();
     }
   }
 
@@ -86,6 +112,27 @@ export class ReadModelObserver implements BatchObserver {
   forget(symbol: string): void {
     this.projections.delete(symbol);
     this.writer.forget(symbol);
+  }
+
+  /**
+   * Publishes the outcomes of a batch whose records every master has acknowledged (on a Cluster).
+   * Not awaited: their replies are only subscriber counts, and waiting for them would add a round
+   * trip to every batch on the matcher's path. A failure loses hints only (`?wait` answers its 202 at
+   * the timeout): logged once per batch.
+   */
+  private publishCommitted(symbol: string, outcomes: readonly PendingOutcome[]): void {
+    if (outcomes.length === 0) return;
+    const sent = outcomes.map(({ replyTo, orderId, outcome }) =>
+      this.publisher.publish(replyTo, orderId, outcome),
+    );
+    void Promise.allSettled(sent).then((results) => {
+      const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed.length === 0) return;
+      this.log?.warn(
+        { symbol, err: failed[0]!.reason, failed: failed.length, of: outcomes.length },
+        'outcomes not published',
+      );
+    });
   }
 
   private projectionFor(batch: ProcessedBatch): OrderProjection {
@@ -98,7 +145,10 @@ export class ReadModelObserver implements BatchObserver {
   }
 
   private async loadOrders(orderIds: readonly string[]): Promise<Array<OrderRecord | undefined>> {
-    const texts = await this.redis.mget(...orderIds.map((id) => this.keys.order(id)));
+    const texts = await getMany(
+      this.redis,
+      orderIds.map((id) => this.keys.order(id)),
+    );
     return texts.map((text) => (text === null ? undefined : (JSON.parse(text) as OrderRecord)));
   }
 }

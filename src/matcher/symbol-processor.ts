@@ -1,10 +1,12 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
 import { isSafeNonNegativeInteger, isSafePositiveInteger, MAX_SAFE } from '../engine/integer-math.ts';
 import type { OrderBook } from '../engine/order-book.ts';
 import type { AmendCommand, Command, EngineEvent, PlaceCommand } from '../engine/types.ts';
 import type { CompiledMarket } from '../markets/market-rules.ts';
 import type { MatcherMetrics } from '../observability/matcher-metrics.ts';
 import { BalanceScriptError, type BalanceStore } from '../redis/balance-store.ts';
+import { createBatch } from '../redis/batch.ts';
+import type { RedisClient } from '../redis/connection.ts';
 import { decodeEntry, isUndecodable, type StreamCommand } from '../streams/command-codec.ts';
 import { compareIds, type RawEntry } from './command-stream.ts';
 import { effectsOf, extraHoldForAmend, holdForPlace } from './funds.ts';
@@ -37,8 +39,9 @@ export interface ProcessedBatch {
 }
 
 /**
- * Appends the batch's downstream writes to the batch's last Redis pipeline, and may
- * return what to do once that pipeline succeeded (owe the batch to MySQL).
+ * Appends the batch's downstream writes to the batch's last Redis batch (`createBatch`: a pipeline on
+ * one Redis, per-master order only on a Cluster), and may return what to do once it succeeded (owe
+ * the batch to MySQL; on a Cluster, publish the outcomes).
  */
 export interface BatchObserver {
   record(batch: ProcessedBatch, pipeline: ChainableCommander): Promise<AfterCommit | void>;
@@ -50,7 +53,7 @@ export interface BatchObserver {
   idle?(symbol: string, book: OrderBook): Promise<void>;
 }
 
-/** Runs after the batch's last Redis pipeline (read model, outcomes) succeeded. */
+/** Runs after the batch's last Redis batch (read model, outcomes on one Redis) succeeded. */
 export type AfterCommit = () => Promise<void>;
 
 export interface ProcessorLog {
@@ -64,9 +67,12 @@ export interface ProcessorLog {
  * nothing twice: holds return their recorded outcome, settlements and releases skip positions
  * already applied.
  *
- * Round trips per batch: one pipeline of holds, one of settlements and releases, one for the read
- * model and the outcomes; an amend settles what comes before it and reads its order's hold first (it
- * must see the book and the funds as they are at that point), and one that needs more funds holds it.
+ * Round trips per batch: one batch (`createBatch`) of holds, one of settlements and releases, one for
+ * the read model and the outcomes (on a Cluster the outcomes follow it, unawaited); an amend settles
+ * what comes before it and reads its order's hold first (it must see the book and the funds as they
+ * are at that point), and one that needs more funds holds it. On a Cluster each of these batches is
+ * one round trip per master, concurrently, and keeps order per master only: enough, since every
+ * balance operation touches one user's slot.
  */
 export class SymbolProcessor {
   private entryId: string;
@@ -77,7 +83,8 @@ export class SymbolProcessor {
     readonly book: OrderBook,
     lastEntryId: string,
     private readonly deps: {
-      readonly redis: Redis;
+      /** The BalanceStore's client: its batches carry the balance scripts defined on it. */
+      readonly redis: RedisClient;
       readonly stream: string;
       readonly balances: BalanceStore;
       readonly observer: BatchObserver;
@@ -133,7 +140,7 @@ export class SymbolProcessor {
     }
     await this.settle(processed.slice(settled));
     const lastEntryId = entries[entries.length - 1]![0];
-    const pipeline = this.deps.redis.pipeline();
+    const records = createBatch(this.deps.redis);
     const afterCommit = await this.deps.observer.record(
       {
         symbol: this.symbol,
@@ -143,18 +150,18 @@ export class SymbolProcessor {
         lastEntryId,
         replaying: options.replaying === true,
       },
-      pipeline,
+      records,
     );
-    failOnError(await pipeline.exec());
+    failOnError(await records.exec());
     if (options.replaying !== true)
       this.deps.metrics?.matched(this.symbol, processed, (performance.now() - startedMs) / 1000);
     if (afterCommit) await afterCommit();
     this.entryId = lastEntryId;
   }
 
-  /** Holds the funds of every place in one pipeline, then applies the commands in order. */
+  /** Holds the funds of every place in one batch, then applies the commands in order. */
   private async run(entries: readonly StreamCommand[]): Promise<ProcessedCommand[]> {
-    const batch = this.deps.balances.pipelined(this.deps.redis.pipeline());
+    const batch = this.deps.balances.pipelined(createBatch(this.deps.redis));
     const holds = entries.map((entry) => {
       const c = entry.command;
       if (c.type !== 'place' || !this.holdable(c)) return null;
@@ -223,9 +230,13 @@ export class SymbolProcessor {
     return this.apply(entry, c, false);
   }
 
-  /** Settlements and releases of the whole batch, in event order, in one pipeline. */
+  /**
+   * Settlements and releases of the whole batch, in event order, in one batch. On a Cluster the order
+   * holds per master, hence per user (a user's keys share a slot): what each (user, symbol) cursor of
+   * settle-3.lua and release-3.lua needs.
+   */
   private async settle(processed: readonly ProcessedCommand[]): Promise<void> {
-    const batch = this.deps.balances.pipelined(this.deps.redis.pipeline());
+    const batch = this.deps.balances.pipelined(createBatch(this.deps.redis));
     const queued = [];
     for (const command of processed) {
       for (const effect of effectsOf(command.events, this.market, command.held)) {
@@ -239,9 +250,10 @@ export class SymbolProcessor {
         q.read(replies);
       } catch (error) {
         // A script refused a settlement (EXCEEDS_HOLD, NO_ACTIVE_HOLD...): the funds and the engine
-        // disagree. Later effects of the pipeline may have moved a cursor past it, so a replay would
-        // skip it: the symbol must stop, not be retaken. Anything else (the connection broke: the
-        // commands that ran are a prefix of the pipeline) is retried by a retake like any failure.
+        // disagree. Later effects of the batch may have moved a cursor past it, so a replay would
+        // skip it: the symbol must stop, not be retaken. Anything else (a connection broke: the
+        // commands that ran are a prefix of the batch, per master on a Cluster, hence per user) is
+        // retried by a retake like any failure.
         if (error instanceof BalanceScriptError) throw new SettlementError(this.symbol, error);
         throw error;
       }

@@ -3,11 +3,11 @@
  * orders on a symbol newest first, a user's fills. Also `getOrders`, the matcher's batch load of
  * previous records (OrderProjection's LoadOrders).
  *
- * Order keys are alone in their Cluster slot, so several of them are read with MGET on a single
- * Redis and with parallel GETs on a Cluster (ioredis groups them per node with auto-pipelining).
- * A listed id whose record is gone (a final order past its 7 days) is skipped.
+ * Order keys are alone in their Cluster slot, so several of them are read with `getMany` (MGET on a
+ * single Redis, concurrent GETs on a Cluster). A listed id whose record is gone (a final order past
+ * its 7 days, or, on a Cluster, one whose record is on a master the matcher's batch has not reached
+ * yet) is skipped.
  */
-import type { Cluster, Redis } from 'ioredis';
 import {
   OPEN_STATUSES,
   type OrderListQuery,
@@ -15,16 +15,16 @@ import {
   type OrderRecord,
   type UserTradeRecord,
 } from '../api/ports.ts';
+import type { RedisClient } from '../redis/connection.ts';
+import { getMany } from '../redis/get-many.ts';
 import { KeyError, type Keys } from '../redis/keys.ts';
 
 /** Ids read per round trip when a list must skip records (expired, or not in the statuses asked). */
 const PAGE = 200;
-/** Keys per MGET. */
-const MGET_CHUNK = 1000;
 
 export class RedisOrderQueries implements OrderQueries {
   constructor(
-    private readonly redis: Redis | Cluster,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {}
 
@@ -34,7 +34,7 @@ export class RedisOrderQueries implements OrderQueries {
     return parseOrder(await this.redis.get(key));
   }
 
-  /** Records aligned with `orderIds` (undefined where none): one MGET per 1 000 ids on a single Redis. */
+  /** Records aligned with `orderIds` (undefined where none), read with `getMany`. */
   async getOrders(orderIds: readonly string[]): Promise<Array<OrderRecord | undefined>> {
     const result: Array<OrderRecord | undefined> = new Array(orderIds.length).fill(undefined);
     const positions: number[] = [];
@@ -46,16 +46,7 @@ export class RedisOrderQueries implements OrderQueries {
       keys.push(key);
     });
     if (keys.length === 0) return result;
-    let values: Array<string | null>;
-    if (this.redis.isCluster) {
-      values = await Promise.all(keys.map((key) => this.redis.get(key)));
-    } else {
-      values = [];
-      for (let i = 0; i < keys.length; i += MGET_CHUNK) {
-        values.push(...(await this.redis.mget(keys.slice(i, i + MGET_CHUNK))));
-      }
-    }
-    values.forEach((value, j) => {
+    (await getMany(this.redis, keys)).forEach((value, j) => {
       result[positions[j]!] = parseOrder(value);
     });
     return result;

@@ -1,9 +1,12 @@
 /**
  * A batch's projection (order-projection.ts) into the Redis read model and market data of
- * docs/pipeline.md. Every method appends commands to a pipeline its caller owns and executes: the
- * matcher sends one pipeline per batch, with its balance operations and outcomes.
+ * docs/pipeline.md. Every method appends commands to a batch its caller owns and executes
+ * (`createBatch`: a pipeline on one Redis): the matcher sends one per batch, with its outcomes on
+ * one Redis (after it, on a Cluster: read-model-observer.ts).
  *
- * Per changed order, in this order (so that a reader who sees an id in a set finds its record):
+ * Per changed order, in this order (so that a reader who sees an id in a set finds its record; on a
+ * Cluster the order holds per master only, and a listing may miss an order for the instant between
+ * two masters' writes, which RedisOrderQueries takes for a record not there yet and skips):
  *   SET ex:order:<id> <json> [EX 604800 once final]
  *   ZADD ex:user-orders:{u:ID}:<SYMBOL> <createdAt> <id>         when the batch created the record
  *   ZADD ex:user-open:{u:ID}:<SYMBOL>   <createdAt> <id>         while it is open

@@ -11,19 +11,21 @@ import {
 } from './balance-replies.ts';
 
 /**
- * The balance operations appended to an ioredis pipeline, so that a matcher sends a whole batch of
- * holds and settlements in one round trip. Each append returns a handle that knows its place in the
- * pipeline; after `exec()`, `handle.read(replies)` (or `readAll`) gives the typed result.
+ * The balance operations appended to a batch (batch.ts), so that a matcher sends a whole batch of
+ * holds and settlements in one round trip (one per master on a Cluster). Each append returns a
+ * handle that knows its place in the batch; after `exec()`, `handle.read(replies)` (or `readAll`)
+ * gives the typed result.
  *
- *   const batch = store.pipelined(redis.pipeline());
+ *   const batch = store.pipelined(createBatch(redis));
  *   const held = batch.hold(7, 'o-1', 'USDT', 500n);
  *   const settled = batch.settle({ ... });
  *   const replies = await batch.pipeline.exec();
  *   const [h, s] = readAll([held, settled], replies); // [HoldResult, SettleResult]
  *
- * Other commands may share the pipeline. It must be a plain pipeline (`redis.pipeline()`), not MULTI,
- * whose replies are shifted by the MULTI itself. On Redis Cluster one pipeline must stay on one node:
- * there, prefer the awaited calls with `enableAutoPipelining`, which groups them per node.
+ * Other commands may share the batch. It must be `createBatch(client)` or a plain pipeline, not
+ * MULTI, whose replies are shifted by the MULTI itself. On a Cluster the batch keeps order per
+ * master only: every operation touches one user's keys (one slot), so each user's operations still
+ * run in the order appended.
  */
 
 /** The replies of `pipeline.exec()`. */

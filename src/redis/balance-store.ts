@@ -1,4 +1,4 @@
-import type { ChainableCommander, Cluster, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
 import { distinctUserIds, parseBalanceHash, type AccountSnapshot } from './balance-accounts.ts';
 import { BalanceOps, type Op, type Release, type Settlement } from './balance-ops.ts';
 import { BalancePipeline } from './balance-pipeline.ts';
@@ -11,6 +11,8 @@ import {
   type WithdrawResult,
 } from './balance-replies.ts';
 import { defineBalanceScripts } from './balance-scripts.ts';
+import { createBatch } from './batch.ts';
+import type { RedisClient } from './connection.ts';
 import type { Keys } from './keys.ts';
 
 // The store is the entry point of the balance API: what its callers need is re-exported here.
@@ -37,9 +39,10 @@ export {
  * Users' balances in Redis (docs/balances.md), changed only by the balance scripts (src/redis/lua).
  * Amounts are bigints in the asset's smallest unit and travel as decimal strings, exact at any size.
  *
- * Each operation exists twice: awaited on its own (`store.hold(...)`), or appended to a pipeline
- * (`store.pipelined(pipeline).hold(...)`, see balance-pipeline.ts) so that a matcher sends a whole
- * batch in one round trip and reads each result, typed, by the handle it got when appending.
+ * Each operation exists twice: awaited on its own (`store.hold(...)`), or appended to a batch
+ * (`store.pipelined(createBatch(redis)).hold(...)`, see balance-pipeline.ts) so that a matcher sends
+ * a whole batch in one round trip (per master on a Cluster) and reads each result, typed, by the
+ * handle it got when appending.
  * A script's refusal of its arguments or of the state it finds rejects with a BalanceScriptError
  * (nothing changed); refusals that are outcomes (INSUFFICIENT_FUNDS, SKIPPED) are results.
  */
@@ -59,9 +62,9 @@ export type HoldRecord =
 export class BalanceStore {
   private readonly ops: BalanceOps;
 
-  /** Registers the balance scripts on `redis`; create pipelines for `pipelined` after this. */
+  /** Registers the balance scripts on `redis`; create batches for `pipelined` after this. */
   constructor(
-    readonly redis: Redis | Cluster,
+    readonly redis: RedisClient,
     readonly keys: Keys,
   ) {
     defineBalanceScripts(redis);
@@ -98,25 +101,21 @@ export class BalanceStore {
     return this.run(this.ops.release(release));
   }
 
-  /** Appends operations to `pipeline` (a plain pipeline of this store's client, not MULTI). */
+  /** Appends operations to `pipeline`: `createBatch` of this store's client (a plain pipeline, not MULTI). */
   pipelined(pipeline: ChainableCommander): BalancePipeline {
     return new BalancePipeline(this.ops, pipeline);
   }
 
   /**
-   * The balances of several users in one round trip (a pipeline of HGETALL; on a Cluster, where one
-   * pipeline cannot span slots, concurrent calls instead): one snapshot per (user, asset) present
-   * in a user's hash, sorted by user then asset, each with the version `v` of the hash it was read
-   * from. Each user's rows are one atomic read; users are read one after the other.
+   * The balances of several users in one round trip (one batch of HGETALL: per master on a
+   * Cluster): one snapshot per (user, asset) present in a user's hash, sorted by user then asset,
+   * each with the version `v` of the hash it was read from. Each user's rows are one atomic read;
+   * users are read one after the other.
    */
   async readAccounts(userIds: readonly number[]): Promise<AccountSnapshot[]> {
     const ids = distinctUserIds(userIds);
     if (ids.length === 0) return [];
-    if (this.redis.isCluster) {
-      const perUser = await Promise.all(ids.map((id) => this.run(this.ops.accounts(id))));
-      return perUser.flat();
-    }
-    const batch = this.pipelined(this.redis.pipeline());
+    const batch = this.pipelined(createBatch(this.redis));
     const accounts = batch.readAccounts(ids);
     return accounts.read(await batch.pipeline.exec());
   }
