@@ -1,8 +1,9 @@
 /**
  * node --import tsx scripts/audit.ts [--quiescent] [--json] [--redis-only]
  * Audits one deployment against DESIGN.md §3 invariants, read only:
- *  - Redis (REDIS_URL, KEY_PREFIX): balances, holds, deposits and withdrawals, and the consumer
- *    group of each symbol stream (src/audit/redis-audit.ts);
+ *  - Redis (REDIS_URL, KEY_PREFIX; REDIS_CLUSTER_NODES for a Cluster, every master scanned):
+ *    balances, holds, deposits and withdrawals, and the consumer group of each symbol stream
+ *    (src/audit/redis-audit.ts);
  *  - MySQL (MYSQL_URL): its own conservation, its balances, deposits and withdrawals against Redis,
  *    orders and trades against each symbol's checkpoint, and each checkpoint against its stream
  *    (src/audit/mysql-audit.ts; docs/mysql.md, "Audit").
@@ -24,10 +25,13 @@ import { auditRedis, reportToJson, type AuditReport } from '../src/audit/redis-a
 import { textTable } from '../src/audit/text-table.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { createMysqlPool, parseMysqlUrl } from '../src/mysql/connection.ts';
-import { createRedis } from '../src/redis/connection.ts';
+import { createRedisClient } from '../src/redis/connection.ts';
 import { createKeys } from '../src/redis/keys.ts';
 
 const out = (line: string) => console.log(line);
+
+/** How long the audit waits for Redis to answer at all. */
+const REDIS_ANSWER_TIMEOUT_MS = 10_000;
 
 function printRedis(report: AuditReport, prefix: string): void {
   out(`audit: prefix ${prefix}: ${report.users} users, ${report.keysScanned} keys scanned`);
@@ -71,6 +75,22 @@ function explain(error: unknown, setting: string, url: string, last: Error | und
   return new Error(`${message}${cause}; check ${setting} (${redact(url)})`, { cause: error });
 }
 
+/**
+ * `work`, or a rejection after `ms`: a Cluster client queues its commands until some node answers,
+ * without bound (one Redis gives up after its retries), and the audit must exit 2 instead.
+ */
+async function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -83,11 +103,13 @@ async function main(): Promise<number> {
   const config = loadConfig();
   const keys = createKeys(config.redis.keyPrefix);
   const quiescent = values.quiescent;
-  const redis = createRedis(config, {
+  const redis = createRedisClient(config, {
     connectionName: 'audit',
     maxRetriesPerRequest: 1,
     connectTimeoutMs: 3_000,
   });
+  const redisSetting =
+    (config.redis.clusterNodes ?? []).length > 0 ? 'REDIS_URL and REDIS_CLUSTER_NODES' : 'REDIS_URL';
   let redisError: Error | undefined;
   // Reported through the failing command; without a listener ioredis would print each one.
   redis.on('error', (error: Error) => (redisError = error));
@@ -95,9 +117,11 @@ async function main(): Promise<number> {
   try {
     let redisReport: AuditReport;
     try {
+      // A Cluster client learns its masters once connected; until then a scan would see none.
+      await within(redis.ping(), REDIS_ANSWER_TIMEOUT_MS);
       redisReport = await auditRedis(redis, keys, { quiescent });
     } catch (error) {
-      throw explain(error, 'REDIS_URL', config.redis.url, redisError);
+      throw explain(error, redisSetting, config.redis.url, redisError);
     }
     if (values['redis-only']) {
       if (values.json) out(JSON.stringify(reportToJson(redisReport), null, 2));
@@ -119,7 +143,7 @@ async function main(): Promise<number> {
     } catch (error) {
       // The MySQL half reads Redis too: a Redis error is the Redis connection's.
       throw redisError
-        ? explain(error, 'REDIS_URL', config.redis.url, redisError)
+        ? explain(error, redisSetting, config.redis.url, redisError)
         : explain(error, 'MYSQL_URL', config.mysql.url, undefined);
     }
     const ok = redisReport.ok && mysqlReport.ok;

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { loadSqlStatement } from '../mysql/sql-statements.ts';
+import type { RedisClient } from '../redis/connection.ts';
 import type { Keys } from '../redis/keys.ts';
 import { compare, redisBig, sqlBig, type Findings } from './mysql-audit-findings.ts';
 
@@ -61,7 +61,7 @@ export async function mysqlUsers(pool: Pool, findings: Findings, pageSize: numbe
 
 /** Compares one chunk of users, sorted ascending, in both stores. */
 export async function auditUserChunk(
-  redis: Redis,
+  redis: RedisClient,
   keys: Keys,
   pool: Pool,
   findings: Findings,
@@ -113,7 +113,7 @@ export async function auditUserChunk(
 }
 
 async function auditUser(
-  redis: Redis,
+  redis: RedisClient,
   keys: Keys,
   findings: Findings,
   chunk: MysqlChunk,
@@ -272,7 +272,7 @@ function compareLedger(
 }
 
 /** The hash field by field (HSCAN), or undefined when the key is not a hash. */
-async function readHash(redis: Redis, key: string): Promise<Map<string, string> | undefined> {
+async function readHash(redis: RedisClient, key: string): Promise<Map<string, string> | undefined> {
   const fields = new Map<string, string>();
   let cursor = '0';
   try {

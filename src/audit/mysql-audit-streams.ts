@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { compareIds } from '../matcher/command-stream.ts';
 import { loadSqlStatement } from '../mysql/sql-statements.ts';
+import type { RedisClient } from '../redis/connection.ts';
 import type { Keys } from '../redis/keys.ts';
 import { compare, type Findings, type SideValues } from './mysql-audit-findings.ts';
 
@@ -60,7 +60,7 @@ export async function readCheckpoints(pool: Pool): Promise<Map<string, Checkpoin
 
 /** `streams`: the stream keys found in Redis, by symbol. */
 export async function auditStreams(
-  redis: Redis,
+  redis: RedisClient,
   keys: Keys,
   findings: Findings,
   checkpoints: ReadonlyMap<string, CheckpointState>,
@@ -153,7 +153,7 @@ function checkSymbol(
   }
 }
 
-async function streamState(redis: Redis, key: string): Promise<StreamState | null | 'not a stream'> {
+async function streamState(redis: RedisClient, key: string): Promise<StreamState | null | 'not a stream'> {
   let reply: unknown[];
   try {
     reply = (await redis.xinfo('STREAM', key)) as unknown[];

@@ -1,7 +1,8 @@
-import type { Redis } from 'ioredis';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { loadSqlStatement } from '../mysql/sql-statements.ts';
+import type { RedisClient } from '../redis/connection.ts';
 import type { Keys } from '../redis/keys.ts';
+import { scanKeys } from '../redis/scan-keys.ts';
 import { auditUserChunk, mysqlUsers } from './mysql-audit-balances.ts';
 import { checkConservation, mysqlTotals, type MysqlAssetTotals } from './mysql-audit-conservation.ts';
 import { Findings, type MysqlFinding } from './mysql-audit-findings.ts';
@@ -55,10 +56,9 @@ export interface MysqlAuditReport {
 }
 
 const DATA_SYMBOLS = loadSqlStatement('audit-data-symbols.sql');
-const SCAN_COUNT = 1000;
 
 export async function auditMysql(
-  redis: Redis,
+  redis: RedisClient,
   keys: Keys,
   pool: Pool,
   options: MysqlAuditOptions = {},
@@ -103,9 +103,12 @@ export async function auditMysql(
   };
 }
 
-/** One SCAN over the prefix: users with a balances, deposits or withdrawals hash; symbol streams. */
+/**
+ * One SCAN over the prefix, on every master of a Cluster: users with a balances, deposits or
+ * withdrawals hash; symbol streams.
+ */
 async function scanRedis(
-  redis: Redis,
+  redis: RedisClient,
   keys: Keys,
 ): Promise<{ users: Set<number>; streams: Map<string, string> }> {
   const p = keys.prefix.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
@@ -113,18 +116,13 @@ async function scanRedis(
   const streamKey = new RegExp(`^${p}:orders:\\{([^{}]+)\\}$`);
   const users = new Set<number>();
   const streams = new Map<string, string>();
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', keys.pattern, 'COUNT', SCAN_COUNT);
-    cursor = next;
-    for (const key of batch) {
-      const u = userKey.exec(key);
-      // Keys that keys.ts would not build are the Redis half's CORRUPT_KEY.
-      if (u && Number.isSafeInteger(Number(u[1]))) users.add(Number(u[1]));
-      const s = streamKey.exec(key);
-      if (s && isStreamKey(keys, s[1]!, key)) streams.set(s[1]!, key);
-    }
-  } while (cursor !== '0');
+  for (const key of await scanKeys(redis, keys.pattern)) {
+    const u = userKey.exec(key);
+    // Keys that keys.ts would not build are the Redis half's CORRUPT_KEY.
+    if (u && Number.isSafeInteger(Number(u[1]))) users.add(Number(u[1]));
+    const s = streamKey.exec(key);
+    if (s && isStreamKey(keys, s[1]!, key)) streams.set(s[1]!, key);
+  }
   return { users, streams };
 }
 

@@ -1,9 +1,10 @@
-import type { Redis } from 'ioredis';
 import { GROUP } from '../matcher/command-stream.ts';
+import type { RedisClient } from '../redis/connection.ts';
+import type { Keys } from '../redis/keys.ts';
+import { scanKeys } from '../redis/scan-keys.ts';
 
 /** Most entries counted when the lag must be counted (it is reported as at least this many). */
 const LAG_COUNT_LIMIT = 100_000;
-import type { Keys } from '../redis/keys.ts';
 
 /**
  * The Redis half of `scripts/audit` (DESIGN.md §3, invariants 1, 2 and 7; docs/balances.md): reads
@@ -98,7 +99,11 @@ const ASSET = /^[A-Z0-9]{2,12}$/;
 const USER_KEY_KINDS = ['bal', 'holds', 'deposits', 'withdrawals'] as const;
 type UserKeyKind = (typeof USER_KEY_KINDS)[number];
 
-export async function auditRedis(redis: Redis, keys: Keys, options: AuditOptions = {}): Promise<AuditReport> {
+export async function auditRedis(
+  redis: RedisClient,
+  keys: Keys,
+  options: AuditOptions = {},
+): Promise<AuditReport> {
   const audit = new Audit(redis, keys, options);
   return audit.run();
 }
@@ -108,7 +113,7 @@ class Audit {
   private readonly totals = new Map<string, AssetTotals>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly options: AuditOptions,
   ) {}
@@ -146,7 +151,7 @@ class Audit {
     };
   }
 
-  /** One SCAN over the prefix: the users with balance keys, and the symbol streams. */
+  /** One SCAN over the prefix, on every master of a Cluster: users with balance keys, symbol streams. */
   private async scan(): Promise<{
     users: Map<number, Set<UserKeyKind>>;
     streams: Map<string, string>;
@@ -157,41 +162,34 @@ class Audit {
     const streamKey = new RegExp(`^${p}:orders:\\{([^{}]+)\\}$`);
     const users = new Map<number, Set<UserKeyKind>>();
     const streams = new Map<string, string>();
-    const seen = new Set<string>();
-    let cursor = '0';
-    do {
-      const [next, batch] = await this.redis.scan(cursor, 'MATCH', this.keys.pattern, 'COUNT', SCAN_COUNT);
-      cursor = next;
-      for (const key of batch) {
-        if (seen.has(key)) continue;
-        seen.add(key);
-        const u = userKey.exec(key);
-        if (u) {
-          const id = Number(u[2]);
-          // Only what keys.ts would build: a canonical positive safe integer.
-          if (!Number.isSafeInteger(id) || id <= 0 || String(id) !== u[2]) {
-            this.report({ kind: 'CORRUPT_KEY', key, message: `${key}: not a valid user id` });
-            continue;
-          }
-          let kinds = users.get(id);
-          if (!kinds) users.set(id, (kinds = new Set()));
-          kinds.add(u[1] as UserKeyKind);
+    const found = await scanKeys(this.redis, this.keys.pattern);
+    for (const key of found) {
+      const u = userKey.exec(key);
+      if (u) {
+        const id = Number(u[2]);
+        // Only what keys.ts would build: a canonical positive safe integer.
+        if (!Number.isSafeInteger(id) || id <= 0 || String(id) !== u[2]) {
+          this.report({ kind: 'CORRUPT_KEY', key, message: `${key}: not a valid user id` });
           continue;
         }
-        const s = streamKey.exec(key);
-        if (s) {
-          let expected: string | undefined;
-          try {
-            expected = this.keys.orderStream(s[1]!);
-          } catch {
-            expected = undefined;
-          }
-          if (expected === key) streams.set(s[1]!, key);
-          else this.report({ kind: 'CORRUPT_KEY', key, message: `${key}: not a valid symbol stream key` });
-        }
+        let kinds = users.get(id);
+        if (!kinds) users.set(id, (kinds = new Set()));
+        kinds.add(u[1] as UserKeyKind);
+        continue;
       }
-    } while (cursor !== '0');
-    return { users, streams, keysScanned: seen.size };
+      const s = streamKey.exec(key);
+      if (s) {
+        let expected: string | undefined;
+        try {
+          expected = this.keys.orderStream(s[1]!);
+        } catch {
+          expected = undefined;
+        }
+        if (expected === key) streams.set(s[1]!, key);
+        else this.report({ kind: 'CORRUPT_KEY', key, message: `${key}: not a valid symbol stream key` });
+      }
+    }
+    return { users, streams, keysScanned: found.length };
   }
 
   private async auditUser(userId: number, present: Set<UserKeyKind>): Promise<void> {

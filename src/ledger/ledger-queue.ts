@@ -1,8 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../observability/logger.ts';
-import { createRedis } from '../redis/connection.ts';
+import { createRedisClient, type RedisClient } from '../redis/connection.ts';
 import { checkLedgerJob, LEDGER_QUEUE_NAME, ledgerJobId, type LedgerJob } from './ledger-job.ts';
 
 /**
@@ -40,16 +39,17 @@ export const LEDGER_JOB_OPTIONS = Object.freeze({
 export class LedgerQueue implements LedgerSink {
   private constructor(
     private readonly queue: Queue,
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
   ) {}
 
   /**
-   * Opens the queue on its own connection (createRedis defaults: a command fails after a few
-   * reconnections, so an outage surfaces to the caller in seconds instead of hanging a request).
-   * Connection errors are logged; each failed enqueue also rejects.
+   * Opens the queue on its own connection, to one Redis or a Redis Cluster as configured (the
+   * queue's keys share the `{ledger}` slot; ledger-job.ts). createRedisClient defaults: a command
+   * fails after a few reconnections, so an outage surfaces to the caller in seconds instead of
+   * hanging a request. Connection errors are logged; each failed enqueue also rejects.
    */
   static async open(config: Pick<Config, 'redis'>, options: { log?: Logger } = {}): Promise<LedgerQueue> {
-    const connection = createRedis(config, { connectionName: 'ledger-queue' });
+    const connection = createRedisClient(config, { connectionName: 'ledger-queue' });
     const queue = new Queue(LEDGER_QUEUE_NAME, { connection, prefix: config.redis.keyPrefix });
     // BullMQ re-emits connection errors; an 'error' event without a listener would crash the process.
     queue.on('error', (error) => options.log?.warn({ err: error }, 'ledger queue: Redis error'));

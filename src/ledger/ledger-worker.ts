@@ -4,7 +4,8 @@ import type { Logger } from '../observability/logger.ts';
 import { balanceRows } from '../persistence/balance-rows.ts';
 import { BALANCES, DEPOSITS, DURABLE_TABLES, WITHDRAWALS } from '../persistence/tables.ts';
 import type { BalanceStore } from '../redis/balance-store.ts';
-import { createRedis } from '../redis/connection.ts';
+import type { Config } from '../config/config.ts';
+import { createRedisClient } from '../redis/connection.ts';
 import {
   checkLedgerJob,
   depositRow,
@@ -23,10 +24,11 @@ import {
  */
 
 export interface LedgerWorkerDeps {
-  /** The Redis of the queue (REDIS_URL); the worker opens its own connections to it. */
-  readonly redisUrl: string;
-  /** KEY_PREFIX: the queue lives under it (ledger-job.ts). */
-  readonly keyPrefix: string;
+  /**
+   * The Redis of the queue (REDIS_URL, and REDIS_CLUSTER_NODES for a Cluster); the worker opens
+   * its own connections to it. The queue lives under its KEY_PREFIX (ledger-job.ts).
+   */
+  readonly redis: Config['redis'];
   /** Where the rows go; a mysql2/promise Pool fits. */
   readonly pool: WriteConnectionSource;
   /** Reads the user's balances to write them with the operation. */
@@ -86,12 +88,13 @@ export function ledgerBackoffMs(
 }
 
 export async function startLedgerWorker(deps: LedgerWorkerDeps): Promise<LedgerWorker> {
-  const { log, keyPrefix } = deps;
+  const { log } = deps;
+  const { keyPrefix } = deps.redis;
   const baseMs = deps.retryBaseDelayMs ?? 500;
   const maxMs = deps.maxRetryDelayMs ?? 60_000;
   // A worker blocks on Redis: its connection must wait through any outage (BullMQ requires null).
-  const connection = createRedis(
-    { redis: { url: deps.redisUrl, keyPrefix } },
+  const connection = createRedisClient(
+    { redis: deps.redis },
     { connectionName: 'ledger-worker', maxRetriesPerRequest: null },
   );
   const worker = new Worker<LedgerJob>(

@@ -22,6 +22,11 @@ export interface RedisConnectionOptions {
   /** Milliseconds to establish the connection before it counts as failed. Default: 5 000. */
   readonly connectTimeoutMs?: number;
   /**
+   * Lets a Cluster client SSUBSCRIBE (one subscriber connection per master); without it ioredis
+   * never answers an SSUBSCRIBE. Ignored on one Redis, which shard-subscribes as it is. Default: false.
+   */
+  readonly shardedSubscribers?: boolean;
+  /**
    * Told of connection errors (refused, reset...), at most once per 10 s per connection; the
    * connection reconnects by itself meanwhile and the commands that fail say so. Default: none.
    */
@@ -85,6 +90,7 @@ export function createRedisClient(
     {
       enableAutoPipelining: options.enableAutoPipelining ?? false,
       scaleReads: 'master',
+      shardedSubscribers: options.shardedSubscribers ?? false,
       clusterRetryStrategy: (attempt) => Math.min(50 * 2 ** attempt, MAX_RECONNECT_DELAY_MS),
       redisOptions: {
         connectionName: options.connectionName ?? 'spot-exchange',

@@ -4,8 +4,33 @@
  * ioredis subscribes again by itself after a reconnect (messages published meanwhile are lost,
  * which both users tolerate by design). Closing quits the connection and resolves once it is
  * gone, so a process that closed its subscriptions holds no socket open.
+ *
+ * The connection is one Redis or a Redis Cluster. A classic channel (SUBSCRIBE) is broadcast to
+ * every node of a Cluster; a sharded one (SSUBSCRIBE, Redis ≥ 7.0) lives on the master of its
+ * slot only, so it costs the cluster bus nothing (docs/redis-cluster.md).
  */
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
+import type { RedisClient } from '../../redis/connection.ts';
+
+export interface ChannelSubscriptionOptions {
+  /**
+   * SSUBSCRIBE and the 'smessage' event instead of SUBSCRIBE and 'message': the channel's
+   * publisher must SPUBLISH. On a Cluster the connection needs `shardedSubscribers: true`
+   * (createRedisClient's option). Default: false.
+   */
+  readonly sharded?: boolean;
+}
+
+/** A connection that cannot subscribe as asked; `code` says which, the message what to change. */
+export class ChannelSubscriptionError extends Error {
+  override readonly name = 'ChannelSubscriptionError';
+  constructor(
+    readonly code: 'SHARDED_SUBSCRIBERS_REQUIRED',
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 export class ChannelSubscription {
   private closing: Promise<void> | undefined;
@@ -14,8 +39,9 @@ export class ChannelSubscription {
   };
 
   private constructor(
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     readonly channel: string,
+    private readonly event: 'message' | 'smessage',
     private readonly onMessage: (message: string) => void,
   ) {}
 
@@ -24,14 +50,28 @@ export class ChannelSubscription {
    * `channel`; resolves once Redis confirmed. On failure the connection is closed too.
    */
   static async open(
-    connection: Redis,
+    connection: RedisClient,
     channel: string,
     onMessage: (message: string) => void,
+    options: ChannelSubscriptionOptions = {},
   ): Promise<ChannelSubscription> {
-    const subscription = new ChannelSubscription(connection, channel, onMessage);
-    connection.on('message', subscription.listener);
+    const sharded = options.sharded ?? false;
+    const subscription = new ChannelSubscription(
+      connection,
+      channel,
+      sharded ? 'smessage' : 'message',
+      onMessage,
+    );
+    connection.on(subscription.event, subscription.listener);
     try {
-      await connection.subscribe(channel);
+      // Without sharded subscribers a Cluster never answers SSUBSCRIBE: fail now, not hang.
+      if (sharded && connection instanceof Cluster && connection.options.shardedSubscribers !== true) {
+        throw new ChannelSubscriptionError(
+          'SHARDED_SUBSCRIBERS_REQUIRED',
+          `cannot SSUBSCRIBE ${channel}: open the Cluster connection with shardedSubscribers: true`,
+        );
+      }
+      await (sharded ? connection.ssubscribe(channel) : connection.subscribe(channel));
     } catch (error) {
       await subscription.close();
       throw error;
@@ -46,8 +86,14 @@ export class ChannelSubscription {
   }
 
   private async shutDown(): Promise<void> {
-    this.connection.off('message', this.listener);
+    this.connection.off(this.event, this.listener);
     if (this.connection.status === 'end') return;
+    if (this.connection instanceof Cluster && this.connection.nodes().length === 0) {
+      // A Cluster that has no node yet (still resolving its seeds, or between two attempts) holds
+      // no socket, and disconnected then it never emits 'end' (ioredis 5): nothing to wait for.
+      this.connection.disconnect();
+      return;
+    }
     const ended = new Promise((resolve) => this.connection.once('end', resolve));
     if (this.connection.status === 'ready') {
       // QUIT drops the subscription with the connection, after the replies already on their way.

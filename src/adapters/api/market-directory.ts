@@ -8,21 +8,23 @@
  * (a reconnect) costs at most one check period. Writers change the hash before the version and
  * readers read the version before the hash, so a copy is never older than the version it records.
  *
- * `upsert` (MULTI) and `seedIfEmpty` (markets-seed-2.lua) write the hash and the version together,
- * so on a Redis Cluster the two keys must share a slot: keys.ts gives them no common hash tag yet.
+ * `upsert` (MULTI) and `seedIfEmpty` (markets-seed-2.lua) write the hash and the version together;
+ * keys.ts tags both `{markets}`, so on a Redis Cluster they share a slot. The change channel stays
+ * classic pub/sub, broadcast to every node of a Cluster: changes are rare, and every process hears
+ * them whichever node it subscribed on.
  */
-import type { Cluster, Redis } from 'ioredis';
 import type { MarketDirectory } from '../../api/ports.ts';
 import { compileMarket, type CompiledMarket, type MarketDefinition } from '../../markets/market-rules.ts';
 import { defineIntakeScripts } from '../../redis/intake-scripts.ts';
+import type { RedisClient } from '../../redis/connection.ts';
 import type { Keys } from '../../redis/keys.ts';
 import { ChannelSubscription } from './channel-subscription.ts';
 
 export interface RedisMarketDirectoryOptions {
   /** For commands; shared with the rest of the process. */
-  readonly redis: Redis | Cluster;
+  readonly redis: RedisClient;
   /** A connection of its own for the change channel, quit on close (e.g. `redis.duplicate()`). */
-  readonly subscriber: Redis;
+  readonly subscriber: RedisClient;
   readonly keys: Keys;
   /** How often the version is checked, in milliseconds. Default: 1 000. */
   readonly checkIntervalMs?: number;
@@ -31,7 +33,7 @@ export interface RedisMarketDirectoryOptions {
 }
 
 export class RedisMarketDirectory implements MarketDirectory {
-  private readonly redis: Redis | Cluster;
+  private readonly redis: RedisClient;
   private readonly keys: Keys;
   private readonly onError: (error: Error) => void;
   private markets: ReadonlyMap<string, CompiledMarket> = new Map();

@@ -1,14 +1,17 @@
 /**
  * Outcomes of commands, from the matcher back to the API instance that appended them
- * (docs/pipeline.md, "Outcomes"): plain pub/sub on `keys.outcomes(instanceId)`, one message
- * `{"orderId": "...", "outcome": CommandOutcome}` per command that named the instance as replyTo.
+ * (docs/pipeline.md, "Outcomes"): sharded pub/sub (SPUBLISH/SSUBSCRIBE, Redis ≥ 7.0) on
+ * `keys.outcomes(instanceId)`, one message `{"orderId": "...", "outcome": CommandOutcome}` per
+ * command that named the instance as replyTo. Sharded on one Redis as on a Cluster, where a classic
+ * PUBLISH would cross the cluster bus to every node while one master's subscriber is enough.
  *
  * Outcomes are hints for `?wait=true`: a lost message (a reconnect, an instance that restarted)
  * only makes the API answer with its 202 ack at the timeout. So the waiter never retries, never
  * stores, and drops what it cannot read.
  */
-import type { ChainableCommander, Cluster, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
 import type { CommandOutcome, OutcomeWaiter, OutcomeWatch } from '../../api/ports.ts';
+import type { RedisClient } from '../../redis/connection.ts';
 import type { Keys } from '../../redis/keys.ts';
 import { ChannelSubscription } from './channel-subscription.ts';
 
@@ -37,25 +40,30 @@ export function decodeOutcomeMessage(message: string): OutcomeMessage | undefine
   return { orderId, outcome: outcome as CommandOutcome };
 }
 
-/** The matcher's side: one PUBLISH per command that has a replyTo, awaited or in a pipeline. */
+/** The matcher's side: one SPUBLISH per command that has a replyTo, awaited or in a pipeline. */
 export class OutcomePublisher {
   constructor(
-    readonly redis: Redis | Cluster,
+    readonly redis: RedisClient,
     readonly keys: Keys,
   ) {}
 
   /** Resolves to the number of subscribers that received it (0: the instance is gone; harmless). */
-  publish(replyTo: string, orderId: string, outcome: CommandOutcome): Promise<number> {
-    return this.redis.publish(this.keys.outcomes(replyTo), encodeOutcomeMessage(orderId, outcome));
+  async publish(replyTo: string, orderId: string, outcome: CommandOutcome): Promise<number> {
+    const message = encodeOutcomeMessage(orderId, outcome);
+    return Number(await this.redis.spublish(this.keys.outcomes(replyTo), message));
   }
 
-  /** Appends the PUBLISH to a pipeline (or MULTI), e.g. the one that ends a matcher's batch. */
+  /**
+   * Appends the SPUBLISH to a pipeline, a batch (createBatch) or a MULTI, e.g. the one that ends a
+   * matcher's batch. On a Cluster a pipeline or MULTI is refused unless all its keys and this
+   * channel share a slot: use a batch there.
+   */
   pipelined(pipeline: ChainableCommander): {
     publish(replyTo: string, orderId: string, outcome: CommandOutcome): void;
   } {
     return {
       publish: (replyTo, orderId, outcome) => {
-        pipeline.publish(this.keys.outcomes(replyTo), encodeOutcomeMessage(orderId, outcome));
+        pipeline.spublish(this.keys.outcomes(replyTo), encodeOutcomeMessage(orderId, outcome));
       },
     };
   }
@@ -64,8 +72,11 @@ export class OutcomePublisher {
 type Settle = (outcome: CommandOutcome | null) => void;
 
 export interface RedisOutcomeWaiterOptions {
-  /** A connection of its own, which the waiter subscribes and quits on close (e.g. `redis.duplicate()`). */
-  readonly subscriber: Redis;
+  /**
+   * A connection of its own, which the waiter subscribes and quits on close: a Redis (e.g.
+   * `redis.duplicate()`) or a Cluster opened with `shardedSubscribers: true` (createRedisClient).
+   */
+  readonly subscriber: RedisClient;
   readonly keys: Keys;
   /** This API instance's id, the replyTo of the commands it appends. */
   readonly instanceId: string;
@@ -82,8 +93,11 @@ export class RedisOutcomeWaiter implements OutcomeWaiter {
   /** Subscribes to the instance's outcome channel; resolves once Redis confirmed the subscription. */
   static async start(options: RedisOutcomeWaiterOptions): Promise<RedisOutcomeWaiter> {
     const waiter = new RedisOutcomeWaiter(options.keys.outcomes(options.instanceId));
-    waiter.subscription = await ChannelSubscription.open(options.subscriber, waiter.channel, (message) =>
-      waiter.deliver(message),
+    waiter.subscription = await ChannelSubscription.open(
+      options.subscriber,
+      waiter.channel,
+      (message) => waiter.deliver(message),
+      { sharded: true },
     );
     return waiter;
   }

@@ -4,8 +4,9 @@
   overwritten by config/markets.json.
 
   Input:
-    KEYS[1] markets   {prefix}:markets          hash SYMBOL -> JSON MarketDefinition
-    KEYS[2] version   {prefix}:markets:version  counter, bumped on every change
+    KEYS[1] markets   {prefix}:{markets}          hash SYMBOL -> JSON MarketDefinition
+    KEYS[2] version   {prefix}:{markets}:version  counter, bumped on every change
+    (both tagged {markets}: one slot on a Redis Cluster)
 
     ARGV[1] channel   {prefix}:markets:changed  told each seeded symbol
     ARGV[2], ARGV[3] ...  symbol, definition JSON, for each market to seed

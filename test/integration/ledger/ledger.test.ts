@@ -65,8 +65,7 @@ describe('ledger: deposits and withdrawals reach MySQL through BullMQ', () => {
       },
     };
     worker = await startLedgerWorker({
-      redisUrl: REDIS_URL,
-      keyPrefix: t.keys.prefix,
+      redis: redisConfig.redis,
       pool,
       balances: store,
       log: createLogger({ logLevel: 'silent' }, 'ledger-test'),
