@@ -9,7 +9,7 @@ import { createLogger } from '../observability/logger.ts';
 import { MatcherMetrics } from '../observability/matcher-metrics.ts';
 import { ReadModelWriter } from '../read-model/read-model-writer.ts';
 import { BalanceStore } from '../redis/balance-store.ts';
-import { createRedis } from '../redis/connection.ts';
+import { createRedisClient } from '../redis/connection.ts';
 import { createKeys } from '../redis/keys.ts';
 import { MatcherRuntime } from './matcher-runtime.ts';
 import { ReadModelObserver } from './read-model-observer.ts';
@@ -30,10 +30,18 @@ export async function runMatcherThread(port: MessagePort, data: MatcherThreadDat
   const memberId = `${hostname()}-${process.pid}-${threadId}-${randomBytes(4).toString('hex')}`;
   const log = createLogger(config, 'matcher', { thread: data.threadIndex, member: memberId });
   const keys = createKeys(config.redis.keyPrefix);
-  const connection = (name: string) =>
-    createRedis(config, { connectionName: `matcher-${data.threadIndex}${name}`, log });
-  const redis = connection('');
-  const reader = connection('-reader');
+  // On a Redis Cluster a batch's commands span masters (createBatch issues them together) and the
+  // reader polls each stream: auto-pipelining sends each round as one write per master. One Redis
+  // keeps real pipelines and a blocking XREAD, which auto-pipelining would only delay.
+  const clustered = (config.redis.clusterNodes ?? []).length > 0;
+  const connection = (name: string, enableAutoPipelining = false) =>
+    createRedisClient(config, {
+      connectionName: `matcher-${data.threadIndex}${name}`,
+      log,
+      enableAutoPipelining,
+    });
+  const redis = connection('', clustered);
+  const reader = connection('-reader', clustered);
   const subscriber = connection('-markets');
   const send = (message: FromMatcherThread) => port.postMessage(message);
   // Scrapes are answered from the start, before the connections are up: the process never waits
@@ -69,7 +77,7 @@ export async function runMatcherThread(port: MessagePort, data: MatcherThreadDat
         onFlush,
       }),
   });
-  const observer = new ReadModelObserver(redis, keys, new ReadModelWriter(keys), publisher, durable);
+  const observer = new ReadModelObserver(redis, keys, new ReadModelWriter(keys), publisher, durable, log);
   const runtime = new MatcherRuntime(
     {
       redis,

@@ -16,7 +16,7 @@ import { MysqlOrderQueries } from '../persistence/reads/mysql-order-queries.ts';
 import { RedisMarketData } from '../read-model/market-data-reader.ts';
 import { RedisOrderQueries } from '../read-model/order-queries.ts';
 import { BalanceStore } from '../redis/balance-store.ts';
-import { createRedis } from '../redis/connection.ts';
+import { createRedisClient } from '../redis/connection.ts';
 import { createKeys } from '../redis/keys.ts';
 
 /**
@@ -27,13 +27,14 @@ import { createKeys } from '../redis/keys.ts';
 export async function startApi(config: Config = loadConfig()) {
   const log = createLogger(config, 'api');
   const keys = createKeys(config.redis.keyPrefix);
-  // Auto-pipelining batches the many small commands of concurrent requests into few round trips.
-  const redis = createRedis(config, { connectionName: 'api', enableAutoPipelining: true, log });
+  // Auto-pipelining batches the many small commands of concurrent requests into few round trips
+  // (one per master on a Redis Cluster; every command of the API touches one slot).
+  const redis = createRedisClient(config, { connectionName: 'api', enableAutoPipelining: true, log });
   const instance = await acquireInstanceNumber(redis, keys);
   const instanceId = newInstanceId(instance);
   const markets = await RedisMarketDirectory.open({
     redis,
-    subscriber: createRedis(config, { connectionName: 'api-markets', log }),
+    subscriber: createRedisClient(config, { connectionName: 'api-markets', log }),
     keys,
   });
   const intake = new StreamIntake({
@@ -55,7 +56,8 @@ export async function startApi(config: Config = loadConfig()) {
   }
   const seeded = await markets.seedIfEmpty(config.seedMarkets.values());
   const outcomes = await RedisOutcomeWaiter.start({
-    subscriber: createRedis(config, { connectionName: 'api-outcomes', log }),
+    // Outcomes come over sharded pub/sub (SSUBSCRIBE), which a Cluster client only serves this way.
+    subscriber: createRedisClient(config, { connectionName: 'api-outcomes', log, shardedSubscribers: true }),
     keys,
     instanceId,
   });

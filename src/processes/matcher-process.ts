@@ -8,7 +8,7 @@ import { createLogger } from '../observability/logger.ts';
 import { startMetricsServer } from '../observability/metrics-server.ts';
 import { mergeThreadMetrics, ThreadMetricsCollector } from '../observability/thread-metrics.ts';
 import { BalanceStore } from '../redis/balance-store.ts';
-import { createRedis } from '../redis/connection.ts';
+import { createRedisClient } from '../redis/connection.ts';
 import { createKeys } from '../redis/keys.ts';
 
 // Run from TypeScript sources or from the build: the thread entry follows. From sources, the thread
@@ -93,11 +93,10 @@ export function startMatcher(config: Config = loadConfig(), stopTimeoutMs = 20_0
 
   // Deposits and withdrawals reach MySQL through the ledger queue (docs/mysql.md): every matcher
   // process takes its jobs, so they are written as long as one runs.
-  const ledgerRedis = createRedis(config, { connectionName: 'ledger-balances', log });
+  const ledgerRedis = createRedisClient(config, { connectionName: 'ledger-balances', log });
   const ledgerPool = createMysqlPool(config, { connectionLimit: 2 });
   const ledgerDeps = {
-    redisUrl: config.redis.url,
-    keyPrefix: config.redis.keyPrefix,
+    redis: config.redis,
     pool: ledgerPool,
     balances: new BalanceStore(ledgerRedis, createKeys(config.redis.keyPrefix)),
     log: createLogger(config, 'ledger-worker'),

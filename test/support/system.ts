@@ -10,14 +10,14 @@
  * systems never share the environment.
  */
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { createRedisClient, type RedisClient } from '../../src/redis/connection.ts';
 import { mintToken } from '../../src/api/auth.ts';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { shardOf } from '../../src/matcher/shard-map.ts';
 import { startApi } from '../../src/processes/api-process.ts';
 import { startMatcher } from '../../src/processes/matcher-process.ts';
 import { BalanceStore } from '../../src/redis/balance-store.ts';
-import { createRedis } from '../../src/redis/connection.ts';
+
 import { createKeys, type Keys } from '../../src/redis/keys.ts';
 import { ApiClient } from './http-client.ts';
 import { openTestMysql, type TestMysql } from './mysql.ts';
@@ -33,7 +33,7 @@ export interface TestSystem {
   readonly config: Config;
   readonly baseUrl: string;
   /** A connection of the test's own, for inspection (XLEN, balances, leases). */
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   /** The system's own MariaDB database (migrated, dropped by stop()) and a pool on it. */
   readonly mysql: TestMysql;
   readonly keys: Keys;
@@ -122,8 +122,10 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
   };
 
   const config = loadConfig();
+  // SEEDED_SYMBOLS unless MARKETS_FILE names others.
+  const seededSymbols = [...config.seedMarkets.keys()];
   const keys = createKeys(prefix);
-  const redis = createRedis(config, { connectionName: `e2e-${prefix}` });
+  const redis = createRedisClient(config, { connectionName: `e2e-${prefix}` });
   const balances = new BalanceStore(redis, keys);
   let api: Awaited<ReturnType<typeof startApi>> | undefined;
   let matcher: ReturnType<typeof startMatcher> | undefined;
@@ -154,7 +156,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
 
     // A market buy by quote amount from a user without funds: valid on any market, refused by the
     // matcher for funds (status rejected, 200) as soon as an owner processes the symbol's stream.
-    const waitForOwners = async (symbols: readonly string[] = SEEDED_SYMBOLS) => {
+    const waitForOwners = async (symbols: readonly string[] = seededSymbols) => {
       const markets = (await http.markets()).body;
       for (const symbol of symbols) {
         const market = markets.find((m) => m.symbol === symbol);
@@ -246,7 +248,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
       { timeoutMs: STARTUP_TIMEOUT_MS, intervalMs: 50 },
     );
     const joinedAt = Date.now();
-    const shards = new Set(SEEDED_SYMBOLS.map((symbol) => shardOf(symbol, config.matcher.shardCount)));
+    const shards = new Set(seededSymbols.map((symbol) => shardOf(symbol, config.matcher.shardCount)));
     await pollUntil(
       'every shard of a seeded market to have a lease',
       async () => {
