@@ -236,5 +236,18 @@ describe('k8s: wiring', function () {
       const cpuLimit = Number(matcher!.resources!.limits!.cpu);
       expect(cpuLimit).to.be.at.least(config.matcher.workerThreads);
     });
+
+    it('every exchange process opens the external Redis Cluster (REDIS_CLUSTER_NODES), the base one Redis', () => {
+      for (const component of EXCHANGE_COMPONENTS) {
+        const [container] = workloadOf(objects(), component).containers;
+        const prod = loadConfig(containerEnv(objects(), container!, PROD_SECRET_STAND_IN));
+        const nodes = prod.redis.clusterNodes ?? [];
+        expect(nodes, component).to.have.length.of.at.least(3);
+        for (const node of nodes) expect(node.port, component).to.equal(6379);
+        const [baseContainer] = workloadOf(base(), component).containers;
+        const baseEnv = containerEnv(base(), baseContainer!, PROD_SECRET_STAND_IN);
+        expect(baseEnv, component).to.have.property('REDIS_CLUSTER_NODES', '');
+      }
+    });
   });
 });
