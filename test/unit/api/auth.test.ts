@@ -130,6 +130,34 @@ describe('api: authentication', () => {
     await expectRefused(bearer(await signClaims({ exp: now() + 600 })));
   });
 
+  it('a token verified once is served from memory, and refused with TOKEN_EXPIRED the moment it expires', async function () {
+    this.timeout(5_000);
+    // Valid until the end of the next whole second: jose refuses it once floor(now / 1000) >= exp.
+    const exp = now() + 1;
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(String(ALICE))
+      .setExpirationTime(exp)
+      .sign(KEY);
+    const good = { symbol: 'BTC-USDT', side: 'buy', type: 'limit', price: '30000', quantity: '1' };
+    for (let i = 0; i < 3; i++) {
+      const response = await h.app.inject({
+        method: 'POST',
+        url: '/v1/orders',
+        headers: bearer(token),
+        payload: good,
+      });
+      expect(response.statusCode, response.body).to.equal(202);
+    }
+    // The same claims with one signature byte changed are another token: verified in full, refused.
+    expect(h.ports.intake.calls).to.have.length(3);
+    h.reset();
+    const tampered = token.slice(0, -2) + (token.endsWith('AA') ? 'AB' : 'AA');
+    await expectRefused(bearer(tampered));
+    while (Date.now() < exp * 1000) await new Promise((resolve) => setTimeout(resolve, 20));
+    await expectRefused(bearer(token), 'TOKEN_EXPIRED');
+  });
+
   it('authenticates before validating: a bad body without a token is 401, not 400', async () => {
     const response = await h.app.inject({ method: 'POST', url: '/v1/orders', payload: { nonsense: true } });
     expectError(response, 401, 'UNAUTHORIZED');
