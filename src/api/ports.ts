@@ -42,15 +42,23 @@ export interface PlaceResult {
   readonly duplicate: boolean;
 }
 
+export interface AppendOptions {
+  /**
+   * This instance waits for the engine's outcome (`?wait=true`). Only then does the entry name the
+   * instance as `replyTo`: an outcome nobody waits for is not encoded or published. Default: true.
+   */
+  readonly awaitOutcome?: boolean;
+}
+
 /** The per-symbol command streams. Each method returns once the command is durably appended. */
 export interface CommandIntake {
   /**
    * Appends a place command, unless the user already placed an order with the same clientOrderId:
    * that check and the append are one atomic step, so two concurrent repeats create one order.
    */
-  place(symbol: string, command: PlaceIntent): Promise<PlaceResult>;
+  place(symbol: string, command: PlaceIntent, options?: AppendOptions): Promise<PlaceResult>;
   /** Appends a cancel, amend, cancelAll or setFees command to the symbol's stream. */
-  submit(symbol: string, command: OrderCommandIntent): Promise<void>;
+  submit(symbol: string, command: OrderCommandIntent, options?: AppendOptions): Promise<void>;
 }
 
 /** The markets: compiled once by the API (market-rules.ts) and stored as such. */

@@ -12,7 +12,13 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import { ApiError } from '../../api/errors.ts';
-import type { CommandIntake, OrderCommandIntent, PlaceIntent, PlaceResult } from '../../api/ports.ts';
+import type {
+  AppendOptions,
+  CommandIntake,
+  OrderCommandIntent,
+  PlaceIntent,
+  PlaceResult,
+} from '../../api/ports.ts';
 import { defineIntakeScripts, type RawIntakePlaceReply } from '../../redis/intake-scripts.ts';
 import type { Keys } from '../../redis/keys.ts';
 import { encodeCommand } from '../../streams/command-codec.ts';
@@ -66,10 +72,10 @@ export class StreamIntake implements CommandIntake {
    * symbol within the last 24 hours (intake-place-2.lua), else answers with that first order's id.
    * Throws ApiError SYMBOL_BACKLOGGED, appending nothing, when the stream is over its bound.
    */
-  async place(symbol: string, command: PlaceIntent): Promise<PlaceResult> {
+  async place(symbol: string, command: PlaceIntent, options: AppendOptions = {}): Promise<PlaceResult> {
     const { clientOrderId, ...intent } = command;
     const stream = this.keys.orderStream(symbol);
-    const fields = encodeCommand(intent, clientOrderId, this.replyTo);
+    const fields = encodeCommand(intent, clientOrderId, this.replyToFor(options));
     if (clientOrderId === null) {
       await this.appendBounded(symbol, stream, fields);
       return { orderId: command.orderId, duplicate: false };
@@ -98,11 +104,16 @@ export class StreamIntake implements CommandIntake {
    * add risk, and whether it only lowers the quantity cannot be told from a read model that lags the
    * backlogged stream itself); the others reduce risk or are the operator's, and are always taken.
    */
-  async submit(symbol: string, command: OrderCommandIntent): Promise<void> {
+  async submit(symbol: string, command: OrderCommandIntent, options: AppendOptions = {}): Promise<void> {
     const stream = this.keys.orderStream(symbol);
-    const fields = encodeCommand(command, null, this.replyTo);
+    const fields = encodeCommand(command, null, this.replyToFor(options));
     if (command.type === 'amend') await this.appendBounded(symbol, stream, fields);
     else await this.append(stream, fields);
+  }
+
+  /** Who the matcher tells the outcome: this instance when it waits for it, else nobody. */
+  private replyToFor(options: AppendOptions): string | null {
+    return options.awaitOutcome === false ? null : this.replyTo;
   }
 
   private async appendBounded(symbol: string, stream: string, fields: string[]): Promise<void> {

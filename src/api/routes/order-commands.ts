@@ -81,7 +81,7 @@ export function orderCommandRoutes(app: FastifyInstance, ctx: RouteContext): voi
       const wait = waitOf(request.query.wait);
       let orderId = intent.orderId;
       const outcome = await appendAndMaybeWait(ctx, orderId, wait, async () => {
-        const result = await ports.intake.place(market.definition.symbol, intent);
+        const result = await ports.intake.place(market.definition.symbol, intent, { awaitOutcome: wait });
         markAppended(request);
         orderId = result.orderId;
         return !result.duplicate;
@@ -116,8 +116,9 @@ export function orderCommandRoutes(app: FastifyInstance, ctx: RouteContext): voi
       const market = await marketOf(ctx, request.query.symbol);
       const symbol = market.definition.symbol;
       const known = await openOrderIfKnown(ctx, userId, orderId, symbol);
-      const outcome = await appendAndMaybeWait(ctx, orderId, waitOf(request.query.wait), async () => {
-        await ports.intake.submit(symbol, { type: 'cancel', orderId, userId });
+      const wait = waitOf(request.query.wait);
+      const outcome = await appendAndMaybeWait(ctx, orderId, wait, async () => {
+        await ports.intake.submit(symbol, { type: 'cancel', orderId, userId }, { awaitOutcome: wait });
         return true;
       });
       return answer(
@@ -145,7 +146,7 @@ export function orderCommandRoutes(app: FastifyInstance, ctx: RouteContext): voi
     async (request, reply) => {
       const { userId } = principalOf(request);
       const symbol = (await marketOf(ctx, request.query.symbol)).definition.symbol;
-      await ports.intake.submit(symbol, { type: 'cancelAll', userId });
+      await ports.intake.submit(symbol, { type: 'cancelAll', userId }, { awaitOutcome: false });
       return reply.code(202).send({ symbol, status: 'accepted' });
     },
   );
@@ -176,8 +177,9 @@ export function orderCommandRoutes(app: FastifyInstance, ctx: RouteContext): voi
       const symbol = market.definition.symbol;
       const known = await openOrderIfKnown(ctx, userId, orderId, symbol);
       const command = toAmendIntent(request.body, market, { orderId, userId }, known);
-      const outcome = await appendAndMaybeWait(ctx, orderId, waitOf(request.query.wait), async () => {
-        await ports.intake.submit(symbol, command);
+      const wait = waitOf(request.query.wait);
+      const outcome = await appendAndMaybeWait(ctx, orderId, wait, async () => {
+        await ports.intake.submit(symbol, command, { awaitOutcome: wait });
         markAppended(request);
         return true;
       });

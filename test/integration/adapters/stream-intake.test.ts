@@ -142,4 +142,13 @@ describe('adapters/api/stream-intake', () => {
     await quiet.submit(SYMBOL, { type: 'cancel', orderId: '7001', userId: 42 });
     expect((await entries()).map((e) => e.replyTo)).to.deep.equal([null, null]);
   });
+
+  it('names this instance as replyTo only for a command whose outcome it awaits', async () => {
+    await intake.place(SYMBOL, placeIntent('8001', null), { awaitOutcome: false });
+    await intake.place(SYMBOL, placeIntent('8002', 'keyed'), { awaitOutcome: false });
+    await intake.place(SYMBOL, placeIntent('8003', null), { awaitOutcome: true });
+    await intake.submit(SYMBOL, { type: 'cancel', orderId: '8001', userId: 42 }, { awaitOutcome: false });
+    await intake.submit(SYMBOL, { type: 'cancel', orderId: '8003', userId: 42 }, { awaitOutcome: true });
+    expect((await entries()).map((e) => e.replyTo)).to.deep.equal([null, null, REPLY_TO, null, REPLY_TO]);
+  });
 });

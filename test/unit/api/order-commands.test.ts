@@ -39,6 +39,37 @@ describe('api: cancel, cancel all, amend', () => {
       payload,
     });
 
+  it('asks the matcher for an outcome only when the request waits for it', async () => {
+    await cancel('alice-1');
+    await cancel('alice-1', 'symbol=BTC-USDT&wait=true');
+    await amend('alice-1', { quantity: '0.5' });
+    await amend('alice-1', { quantity: '0.4' }, 'symbol=BTC-USDT&wait=true');
+    await h.app.inject({
+      method: 'DELETE',
+      url: '/v1/orders?symbol=BTC-USDT',
+      headers: bearer(h.tokens.alice),
+    });
+    const place = (query: string) =>
+      h.app.inject({
+        method: 'POST',
+        url: `/v1/orders${query}`,
+        headers: bearer(h.tokens.alice),
+        payload: { symbol: 'BTC-USDT', side: 'buy', type: 'limit', price: '30000', quantity: '1' },
+      });
+    await place('');
+    await place('?wait=true');
+    expect(h.ports.intake.calls.map((c) => c.method)).to.deep.equal([
+      'submit',
+      'submit',
+      'submit',
+      'submit',
+      'submit',
+      'place',
+      'place',
+    ]);
+    expect(h.ports.intake.awaitedOutcomes).to.deep.equal([false, true, false, true, false, false, true]);
+  });
+
   describe('DELETE /v1/orders/:orderId', () => {
     it('appends a cancel and answers 202', async () => {
       const response = await cancel('alice-1');

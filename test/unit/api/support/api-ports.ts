@@ -6,6 +6,7 @@
 import type { CompiledMarket } from '../../../../src/markets/market-rules.ts';
 import type {
   ApiPorts,
+  AppendOptions,
   BalanceRecord,
   BalanceService,
   CommandIntake,
@@ -56,6 +57,8 @@ export type IntakeCall =
 
 export class MemoryIntake implements CommandIntake {
   readonly calls: IntakeCall[] = [];
+  /** Whether each call (same index as `calls`) asked for its outcome (AppendOptions.awaitOutcome). */
+  readonly awaitedOutcomes: boolean[] = [];
   /** userId:clientOrderId → first orderId. */
   readonly clientOrderIds = new Map<string, string>();
   /** Set to simulate a failing or overloaded stream. */
@@ -63,7 +66,7 @@ export class MemoryIntake implements CommandIntake {
   /** Called after each append: the tests' stand-in for the matcher. */
   onAppend: ((call: IntakeCall) => void) | undefined;
 
-  async place(symbol: string, command: PlaceIntent): Promise<PlaceResult> {
+  async place(symbol: string, command: PlaceIntent, options: AppendOptions = {}): Promise<PlaceResult> {
     if (this.failWith !== undefined) throw this.failWith;
     if (command.clientOrderId !== null) {
       const key = `${command.userId}:${command.clientOrderId}`;
@@ -71,17 +74,18 @@ export class MemoryIntake implements CommandIntake {
       if (first !== undefined) return { orderId: first, duplicate: true };
       this.clientOrderIds.set(key, command.orderId);
     }
-    this.record({ method: 'place', symbol, command });
+    this.record({ method: 'place', symbol, command }, options);
     return { orderId: command.orderId, duplicate: false };
   }
 
-  async submit(symbol: string, command: OrderCommandIntent): Promise<void> {
+  async submit(symbol: string, command: OrderCommandIntent, options: AppendOptions = {}): Promise<void> {
     if (this.failWith !== undefined) throw this.failWith;
-    this.record({ method: 'submit', symbol, command });
+    this.record({ method: 'submit', symbol, command }, options);
   }
 
-  private record(call: IntakeCall): void {
+  private record(call: IntakeCall, options: AppendOptions): void {
     this.calls.push(call);
+    this.awaitedOutcomes.push(options.awaitOutcome ?? true);
     this.onAppend?.(call);
   }
 }
