@@ -126,7 +126,11 @@ export async function startLocalSystem(
     const spawnOne = (name: string, entry: string, own: Record<string, string>): Started => {
       const file = join(options.logDir, `${name}.log`);
       const fd = openSync(file, 'a');
-      const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+      // BENCH_CPU_PROF_DIR: every system process (and each of its threads) writes a V8 CPU profile
+      // there when it exits, for a look in Chrome DevTools (NODE_OPTIONS refuses --cpu-prof).
+      const profile = process.env.BENCH_CPU_PROF_DIR;
+      const profiling = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+      const child = spawn(process.execPath, [...profiling, '--import', 'tsx', entry], {
         cwd: ROOT,
         env: { ...process.env, ...env, ...own },
         stdio: ['ignore', fd, fd],
