@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Cluster } from 'ioredis';
 import { createBatch } from '../redis/batch.ts';
 import type { RedisClient } from '../redis/connection.ts';
@@ -145,8 +146,4 @@ export function compareIds(a: string, b: string): number {
 function splitId(id: string): [bigint, bigint] {
   const dash = id.indexOf('-');
   return dash === -1 ? [BigInt(id), 0n] : [BigInt(id.slice(0, dash)), BigInt(id.slice(dash + 1))];
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -17,6 +17,7 @@ import { createMysqlPool } from '../../../src/mysql/connection.ts';
 import { createDatabaseIfMissing } from '../../../src/mysql/database.ts';
 import { migrate } from '../../../src/mysql/migrate.ts';
 import { createKeys } from '../../../src/redis/keys.ts';
+import { scanKeys } from '../../../src/redis/scan-keys.ts';
 import type { TrackedProcess } from './cpu.ts';
 import { sleep, waitFor } from './wait.ts';
 
@@ -227,12 +228,8 @@ async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
   try {
     await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', createKeys(prefix).pattern, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
+    const keys = await scanKeys(redis, createKeys(prefix).pattern);
+    for (let i = 0; i < keys.length; i += 1000) await redis.unlink(...keys.slice(i, i + 1000));
   } finally {
     redis.disconnect();
   }
