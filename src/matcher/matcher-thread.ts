@@ -30,9 +30,10 @@ export async function runMatcherThread(port: MessagePort, data: MatcherThreadDat
   const memberId = `${hostname()}-${process.pid}-${threadId}-${randomBytes(4).toString('hex')}`;
   const log = createLogger(config, 'matcher', { thread: data.threadIndex, member: memberId });
   const keys = createKeys(config.redis.keyPrefix);
-  // On a Redis Cluster a batch's commands span masters (createBatch issues them together) and the
-  // reader polls each stream: auto-pipelining sends each round as one write per master. One Redis
-  // keeps real pipelines and a blocking XREAD, which auto-pipelining would only delay.
+  // The main connection auto-pipelines on both topologies: the batches (createBatch) the symbols of a
+  // round exec concurrently go out as one write per master. The reader auto-pipelines on a Cluster
+  // only, where it polls each stream; one Redis keeps a blocking XREAD, which auto-pipelining would
+  // only delay.
   const clustered = (config.redis.clusterNodes ?? []).length > 0;
   const connection = (name: string, enableAutoPipelining = false) =>
     createRedisClient(config, {
@@ -40,7 +41,7 @@ export async function runMatcherThread(port: MessagePort, data: MatcherThreadDat
       log,
       enableAutoPipelining,
     });
-  const redis = connection('', clustered);
+  const redis = connection('', true);
   const reader = connection('-reader', clustered);
   const subscriber = connection('-markets');
   const send = (message: FromMatcherThread) => port.postMessage(message);

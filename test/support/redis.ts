@@ -18,10 +18,14 @@ export interface TestRedis<Client extends RedisClient = Redis> {
   close(): Promise<void>;
 }
 
-export async function openTestRedis(): Promise<TestRedis> {
+/** `options.enableAutoPipelining`: the client the matcher uses (createBatch then records and issues). */
+export async function openTestRedis(options: { enableAutoPipelining?: boolean } = {}): Promise<TestRedis> {
   const prefix = `t-${randomBytes(6).toString('hex')}`;
   const config = loadConfig({ NODE_ENV: 'test', REDIS_URL: process.env.REDIS_URL, KEY_PREFIX: prefix });
-  const redis = createRedis(config, { connectionName: `test-${prefix}` });
+  const redis = createRedis(config, {
+    connectionName: `test-${prefix}`,
+    enableAutoPipelining: options.enableAutoPipelining ?? false,
+  });
   await redis.ping();
   const keys = createKeys(config.redis.keyPrefix);
   return {

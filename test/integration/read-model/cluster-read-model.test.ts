@@ -74,7 +74,8 @@ for (const topology of ['cluster', 'single'] as const) {
         close = () => cluster!.close();
         api = createRedisClient(cluster.config, { enableAutoPipelining: true });
       } else {
-        const t = await openTestRedis();
+        // As the matcher's client: auto-pipelined on one Redis too.
+        const t = await openTestRedis({ enableAutoPipelining: true });
         ({ redis, keys } = t);
         close = () => t.close();
         api = t.redis.duplicate();

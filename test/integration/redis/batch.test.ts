@@ -23,8 +23,14 @@ interface Topology {
 
 const USERS = Array.from({ length: 24 }, (_, i) => i + 1);
 
-for (const topology of ['cluster', 'single'] as const) {
-  describe(`redis/batch on ${topology === 'cluster' ? 'a 3-master Redis Cluster' : 'one Redis'}`, function () {
+const TOPOLOGIES = {
+  cluster: 'a 3-master Redis Cluster',
+  single: 'one Redis (a pipeline)',
+  'single-auto': 'one Redis with auto-pipelining (recorded, issued in one loop)',
+} as const;
+
+for (const topology of ['cluster', 'single', 'single-auto'] as const) {
+  describe(`redis/batch on ${TOPOLOGIES[topology]}`, function () {
     this.timeout(30_000);
     let t: Topology;
     let cluster: PrivateRedisCluster | undefined;
@@ -42,7 +48,7 @@ for (const topology of ['cluster', 'single'] as const) {
         const client = createRedisClient(config, { enableAutoPipelining: true });
         t = { client, keys: createKeys('batch'), close: async () => client.disconnect() };
       } else {
-        single = await openTestRedis();
+        single = await openTestRedis({ enableAutoPipelining: topology === 'single-auto' });
         t = { client: single.redis, keys: single.keys, close: async () => undefined };
       }
     });
@@ -80,6 +86,27 @@ for (const topology of ['cluster', 'single'] as const) {
           `keys per master ${sizes.join('/')}`,
         ).to.equal(true);
       }
+    });
+
+    it('keeps batches executed in the same tick apart: each gets its own results, in its own order', async () => {
+      // The matcher's symbols exec their batches concurrently; on an auto-pipelined client they share
+      // one write, and each batch must still read only its own replies.
+      const key = (user: number) => `${t.keys.prefix}:batch-tick:{u:${user}}`;
+      const batches = USERS.map((user) => {
+        const batch = createBatch(t.client);
+        batch.incrby(key(user), user);
+        batch.incrby(key(user), 1000);
+        batch.get(key(user));
+        return batch;
+      });
+      const results = await Promise.all(batches.map((batch) => batch.exec()));
+      expect(results.map((r) => r!.map(([error, reply]) => [error, reply]))).to.deep.equal(
+        USERS.map((user) => [
+          [null, user],
+          [null, user + 1000],
+          [null, String(user + 1000)],
+        ]),
+      );
     });
 
     it('runs the balance scripts for users on every master, each result read from its own reply', async () => {
