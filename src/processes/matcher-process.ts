@@ -16,12 +16,13 @@ import { createKeys } from '../redis/keys.ts';
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const THREAD_ENTRY = new URL(`../../workers/matcher-thread.${FROM_SOURCE ? 'ts' : 'js'}`, import.meta.url);
 
-function newThread(workerData: MatcherThreadData): Worker {
-  if (!FROM_SOURCE) return new Worker(THREAD_ENTRY, { workerData });
+function newThread(workerData: MatcherThreadData, youngGenerationMb: number): Worker {
+  const resourceLimits = { maxYoungGenerationSizeMb: youngGenerationMb };
+  if (!FROM_SOURCE) return new Worker(THREAD_ENTRY, { workerData, resourceLimits });
   const tsxApi = JSON.stringify(import.meta.resolve('tsx/esm/api'));
   const entry = JSON.stringify(THREAD_ENTRY.href);
   const bootstrap = `import(${tsxApi}).then(({ register }) => { register(); return import(${entry}); });`;
-  return new Worker(bootstrap, { eval: true, workerData });
+  return new Worker(bootstrap, { eval: true, workerData, resourceLimits });
 }
 /** Longest wait between two attempts to start the ledger worker. */
 const LEDGER_RETRY_MAX_MS = 10_000;
@@ -47,7 +48,7 @@ export function startMatcher(config: Config = loadConfig(), stopTimeoutMs = 20_0
 
   const spawn = (threadIndex: number) => {
     const data: MatcherThreadData = { threadIndex };
-    const worker = newThread(data);
+    const worker = newThread(data, config.matcher.youngGenerationMb);
     threads.add(worker);
     worker.on('message', (message: FromMatcherThread) => {
       if (message.type === 'metrics') threadMetrics.answer(message);
