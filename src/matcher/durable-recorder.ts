@@ -1,3 +1,4 @@
+import type { ChainableCommander } from 'ioredis';
 import type { Pool } from 'mysql2/promise';
 import { OrderBook } from '../engine/order-book.ts';
 import type { CompiledMarket } from '../markets/market-rules.ts';
@@ -17,6 +18,8 @@ import { loadBookSnapshot } from '../persistence/book-loader.ts';
 import { claimSymbol, type ClaimedCheckpoint } from '../persistence/symbol-checkpoints.ts';
 import { BALANCES, MARKETS, ORDERS, TRADES } from '../persistence/tables.ts';
 import type { ProjectedBatch } from '../read-model/order-projection.ts';
+import type { AccountSnapshot } from '../redis/balance-accounts.ts';
+import type { PipelineReplies } from '../redis/balance-pipeline.ts';
 import type { BalanceStore } from '../redis/balance-store.ts';
 import type { ProcessedBatch } from './symbol-processor.ts';
 
@@ -97,10 +100,27 @@ export class DurableRecorder {
   }
 
   /**
-   * Owes the batch's rows and checkpoint. Called once the batch's Redis effects are applied and
-   * acknowledged, before the next batch of the symbol changes its book (entry seqs are read from it).
+   * Owes the batch's rows and checkpoint: queues the reads of the balances the batch touched into its
+   * own last Redis batch (`records`, after its settlements, so what they read is at least as new; no
+   * round trip of their own), and returns what to call with that batch's replies once it succeeded,
+   * before the next batch of the symbol changes its book (entry seqs are read from it).
    */
-  async record(batch: ProcessedBatch, projected: ProjectedBatch): Promise<void> {
+  queue(
+    batch: ProcessedBatch,
+    projected: ProjectedBatch,
+    records: ChainableCommander,
+  ): (replies: PipelineReplies) => Promise<void> {
+    const users = touchedUsers(batch, projected);
+    const accounts = users.length > 0 ? this.deps.balances.pipelined(records).readAccounts(users) : undefined;
+    return (replies) => this.#owe(batch, projected, accounts?.read(replies) ?? []);
+  }
+
+  /** The sync writer's addBatch resolves after its flush: awaited, every batch is durable before the next. */
+  async #owe(
+    batch: ProcessedBatch,
+    projected: ProjectedBatch,
+    accounts: readonly AccountSnapshot[],
+  ): Promise<void> {
     const { symbol, book } = batch;
     const epoch = this.#epochs.get(symbol);
     if (epoch === undefined) throw new Error(`${symbol}: recorded without a claim`);
@@ -109,16 +129,8 @@ export class DurableRecorder {
     const rows: BatchRow[] = [];
     for (const row of orderRows(records, orderSeqs(events), (id) => book.getOrder(id)?.entrySeq))
       rows.push({ table: ORDERS, row });
-    const trades = tradeEvents(events);
-    for (const row of tradeRows(symbol, trades)) rows.push({ table: TRADES, row });
-    // Every user whose balance the batch may have moved: holds, settlements, releases.
-    const users = new Set<number>();
-    for (const record of records) users.add(record.userId);
-    for (const { entry } of batch.commands) {
-      const { userId } = entry.command as { userId?: unknown };
-      if (typeof userId === 'number' && Number.isSafeInteger(userId) && userId > 0) users.add(userId);
-    }
-    for (const trade of trades) users.add(trade.makerUserId).add(trade.takerUserId);
+    for (const row of tradeRows(symbol, tradeEvents(events))) rows.push({ table: TRADES, row });
+    for (const row of balanceRows(accounts)) rows.push({ table: BALANCES, row });
     const checkpoint = {
       symbol,
       epoch,
@@ -128,10 +140,6 @@ export class DurableRecorder {
       takerFeePpm: book.rules.takerFeePpm,
       lastTimestampMs: book.lastCommandTimestamp,
     };
-    if (users.size > 0) {
-      const accounts = await this.deps.balances.readAccounts([...users].sort((a, b) => a - b));
-      for (const row of balanceRows(accounts)) rows.push({ table: BALANCES, row });
-    }
     // Queued before the writer has it, so that the flush committing this checkpoint finds it.
     this.deps.metrics?.owed(symbol, batch.lastEntryId, batch.commands, batch.replaying);
     await this.#writer.addBatch(rows, checkpoint);
@@ -175,3 +183,16 @@ export class DurableRecorder {
 }
 
 export { FencedError };
+
+/** Every user whose balance the batch may have moved (holds, settlements, releases), ascending. */
+function touchedUsers(batch: ProcessedBatch, projected: ProjectedBatch): number[] {
+  const users = new Set<number>();
+  for (const { record } of projected.orders) users.add(record.userId);
+  for (const { entry } of batch.commands) {
+    const { userId } = entry.command as { userId?: unknown };
+    if (typeof userId === 'number' && Number.isSafeInteger(userId) && userId > 0) users.add(userId);
+  }
+  for (const trade of tradeEvents(batchEvents(batch.commands)))
+    users.add(trade.makerUserId).add(trade.takerUserId);
+  return [...users].sort((a, b) => a - b);
+}

@@ -4,6 +4,7 @@ import type { OrderBook } from '../engine/order-book.ts';
 import type { AmendCommand, Command, EngineEvent, PlaceCommand } from '../engine/types.ts';
 import type { CompiledMarket } from '../markets/market-rules.ts';
 import type { MatcherMetrics } from '../observability/matcher-metrics.ts';
+import type { PipelineReplies } from '../redis/balance-pipeline.ts';
 import { BalanceScriptError, type BalanceStore } from '../redis/balance-store.ts';
 import { createBatch } from '../redis/batch.ts';
 import type { RedisClient } from '../redis/connection.ts';
@@ -39,8 +40,8 @@ export interface ProcessedBatch {
 }
 
 /**
- * Appends the batch's downstream writes to the batch's last Redis batch (`createBatch`: a pipeline on
- * one Redis, per-master order only on a Cluster), and may return what to do once it succeeded (owe
+ * Appends the batch's downstream writes to the batch's last Redis batch (`createBatch`: in call order
+ * on one Redis, per-master order only on a Cluster), and may return what to do once it succeeded (owe
  * the batch to MySQL; on a Cluster, publish the outcomes).
  */
 export interface BatchObserver {
@@ -53,8 +54,8 @@ export interface BatchObserver {
   idle?(symbol: string, book: OrderBook): Promise<void>;
 }
 
-/** Runs after the batch's last Redis batch (read model, outcomes on one Redis) succeeded. */
-export type AfterCommit = () => Promise<void>;
+/** Runs after the batch's last Redis batch (read model, outcomes on one Redis) succeeded, with its replies. */
+export type AfterCommit = (replies: PipelineReplies) => Promise<void>;
 
 export interface ProcessorLog {
   warn(details: object, message: string): void;
@@ -68,7 +69,8 @@ export interface ProcessorLog {
  * already applied.
  *
  * Round trips per batch: one batch (`createBatch`) of holds, one of settlements and releases, one for
- * the read model and the outcomes (on a Cluster the outcomes follow it, unawaited); an amend settles
+ * the read model, the outcomes and the balance reads MySQL gets (on a Cluster the outcomes follow it,
+ * unawaited). Resting orders' records come from the observer's memory, not a read. An amend settles
  * what comes before it and reads its order's hold first (it must see the book and the funds as they
  * are at that point), and one that needs more funds holds it. On a Cluster each of these batches is
  * one round trip per master, concurrently, and keeps order per master only: enough, since every
@@ -152,10 +154,11 @@ export class SymbolProcessor {
       },
       records,
     );
-    failOnError(await records.exec());
+    const replies = await records.exec();
+    failOnError(replies);
     if (options.replaying !== true)
       this.deps.metrics?.matched(this.symbol, processed, (performance.now() - startedMs) / 1000);
-    if (afterCommit) await afterCommit();
+    if (afterCommit) await afterCommit(replies);
     this.entryId = lastEntryId;
   }
 

@@ -139,7 +139,8 @@ export function newProcessor(
   });
 }
 
-function place(userId: number, side: 'buy' | 'sell', price: number, quantity: number) {
+/** A GTC limit place of `userId` (its order id: `orderIdOf(userId)`). */
+export function place(userId: number, side: 'buy' | 'sell', price: number, quantity: number) {
   return {
     type: 'place' as const,
     orderId: orderIdOf(userId),
