@@ -136,6 +136,12 @@ export interface OrderListQuery {
 export interface OrderQueries {
   /** Any user's order: the API checks ownership itself, so that "not yours" and "unknown" look alike. */
   getOrder(orderId: string): Promise<OrderRecord | undefined>;
+  /**
+   * The order for a cancel's or amend's courtesy check: the read model the matcher writes first
+   * when it holds the order (its latest state: no need to ask the system of record), else as
+   * `getOrder`. Absent: `getOrder` is used.
+   */
+  getLatestOrder?(orderId: string): Promise<OrderRecord | undefined>;
   listOrders(query: OrderListQuery): Promise<readonly OrderRecord[]>;
   /** The user's fills on a symbol, newest first. */
   listTrades(query: { userId: number; symbol: string; limit: number }): Promise<readonly UserTradeRecord[]>;

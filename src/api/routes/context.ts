@@ -60,7 +60,9 @@ export async function openOrderIfKnown(
   orderId: string,
   symbol: string,
 ): Promise<OrderRecord | undefined> {
-  const order = await ctx.ports.orders.getOrder(orderId).catch((error: unknown) => {
+  const { orders } = ctx.ports;
+  const lookup = orders.getLatestOrder?.bind(orders) ?? orders.getOrder.bind(orders);
+  const order = await lookup(orderId).catch((error: unknown) => {
     if (error instanceof ApiError && error.httpStatus === 503) return undefined;
     throw error;
   });

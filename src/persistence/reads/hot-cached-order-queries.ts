@@ -67,6 +67,17 @@ export class HotCachedOrderQueries implements OrderQueries {
   }
 
   /**
+   * Redis alone when it holds the order: the matcher writes it there before MySQL, so its state is
+   * the later one unless Redis lost writes (then the engine, which checks again, decides). Only an
+   * order Redis does not hold (placed a moment ago, or final and expired from Redis) costs the MySQL
+   * read. A cancel spared that query: at 4,000 orders/s with a quarter of them cancels, MySQL
+   * lookups were ~15 % of the API's CPU (bench:e2e).
+   */
+  async getLatestOrder(orderId: string): Promise<OrderRecord | undefined> {
+    return (await this.hot.getOrder(orderId)) ?? this.getOrder(orderId);
+  }
+
+  /**
    * The user's orders in the statuses asked, newest first, at most `limit`. Candidates are Redis's
    * list and MySQL's pages (keyset, newest first); each candidate's state in the other store is read
    * by id, and the later one kept and filtered. An order whose later state matches is listed by the

@@ -152,6 +152,38 @@ describe('persistence/reads: HotCachedOrderQueries over in-memory stores', () =>
     expect(hot.calls).to.be.greaterThan(1);
   });
 
+  it('getLatestOrder answers from Redis alone when it holds the order, else as getOrder', async () => {
+    // Order 1: Redis holds it partially filled, MySQL (ahead, as if Redis lost a write) filled.
+    // Order 2: only MySQL holds it (final, expired from Redis). Order 4: nobody.
+    const [one, two] = [life('1', 1, T0, 1, 'filled'), life('2', 1, T0, 0, 'canceled')];
+    const hot = new MemoryHot(new Map([['1', one[1]!]]));
+    const stored = new MemoryDurable(
+      new Map([
+        ['1', one[2]!],
+        ['2', two[1]!],
+      ]),
+    );
+    let mysqlReads = 0;
+    const counted: DurableOrders = {
+      ...stored,
+      storedOrders: (ids) => {
+        mysqlReads++;
+        return stored.storedOrders(ids);
+      },
+      storedPage: stored.storedPage.bind(stored),
+      withFills: stored.withFills.bind(stored),
+      listTrades: stored.listTrades.bind(stored),
+    };
+    const queries = new HotCachedOrderQueries(hot, counted);
+    expect(await queries.getLatestOrder('1'), 'the read model, as it is').to.deep.equal(one[1]);
+    expect(mysqlReads).to.equal(0);
+    expect(await queries.getLatestOrder('2'), 'only MySQL has it').to.deep.equal(two[1]);
+    expect(await queries.getLatestOrder('4')).to.equal(undefined);
+    expect(mysqlReads).to.equal(2);
+    // getOrder still merges both stores: MySQL is ahead here (order 1 filled).
+    expect((await queries.getOrder('1'))!.status).to.equal('filled');
+  });
+
   it('orders by progress, creation and trade seq as both stores do', () => {
     const [placed, filled] = [
       limitRecord('1', 1, 'buy', 1, 1),
