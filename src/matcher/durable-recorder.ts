@@ -100,7 +100,7 @@ export class DurableRecorder {
   }
 
   /**
-   * Owes the batch's rows and checkpoint: queues the reads of the balances the batch touched into its
+   * Owes the batch's rows and checkpoint: queues the reads of the balances the batch moved into its
    * own last Redis batch (`records`, after its settlements, so what they read is at least as new; no
    * round trip of their own), and returns what to call with that batch's replies once it succeeded,
    * before the next batch of the symbol changes its book (entry seqs are read from it).
@@ -111,7 +111,12 @@ export class DurableRecorder {
     records: ChainableCommander,
   ): (replies: PipelineReplies) => Promise<void> {
     const users = touchedUsers(batch, projected);
-    const accounts = users.length > 0 ? this.deps.balances.pipelined(records).readAccounts(users) : undefined;
+    // A batch moves its market's base and quote only (holds, settlements, fees, releases): those rows
+    // are copied, not the users' whole hashes (whoever moves another asset copies it: the ledger,
+    // the other markets' owners).
+    const { base, quote } = batch.market.definition;
+    const accounts =
+      users.length > 0 ? this.deps.balances.pipelined(records).readAccounts(users, [base, quote]) : undefined;
     return (replies) => this.#owe(batch, projected, accounts?.read(replies) ?? []);
   }
 

@@ -1,5 +1,5 @@
 import type { ClientContext, RedisCommander, Result } from 'ioredis';
-import { accountsOf, type AccountSnapshot } from './balance-accounts.ts';
+import { accountsOf, VERSION_FIELD, type AccountSnapshot } from './balance-accounts.ts';
 import {
   BalanceScriptError,
   decodeDeposit,
@@ -136,6 +136,33 @@ export class BalanceOps {
           );
         }
         return accountsOf(userId, balances, reply as Record<string, string>);
+      },
+    };
+  }
+
+  /**
+   * HMGET of the given assets' fields and the version: `accounts` limited to those assets (an asset
+   * with none of its fields is left out, as HGETALL would). What a matcher batch moved is only its
+   * market's base and quote, so it copies those rows, not the user's whole hash.
+   */
+  assetAccounts(userId: number, assets: readonly string[]): Op<AccountSnapshot[]> {
+    const balances = this.keys.balances(userId);
+    const fields = [VERSION_FIELD, ...assets.flatMap((asset) => [`a:${asset}`, `l:${asset}`, `f:${asset}`])];
+    return {
+      send: (client) => client.hmget(balances, ...fields),
+      decode: (reply) => {
+        if (!Array.isArray(reply) || reply.length !== fields.length) {
+          throw new BalanceScriptError(
+            'UNEXPECTED_REPLY',
+            `unexpected HMGET reply for ${balances}: ${JSON.stringify(reply)}`,
+          );
+        }
+        const present: Record<string, string> = {};
+        fields.forEach((field, i) => {
+          const value: unknown = reply[i];
+          if (typeof value === 'string') present[field] = value;
+        });
+        return accountsOf(userId, balances, present);
       },
     };
   }

@@ -88,10 +88,13 @@ export class BalancePipeline {
   /**
    * HGETALL of each user's balances hash (once per distinct user): every (user, asset) present,
    * sorted by user then asset, each with its hash's version. `index` is the first of its replies.
+   * With `assets`, only those assets' rows (HMGET), for a caller that knows which ones moved.
    */
-  readAccounts(userIds: readonly number[]): Queued<AccountSnapshot[]> {
+  readAccounts(userIds: readonly number[], assets?: readonly string[]): Queued<AccountSnapshot[]> {
     const index = this.pipeline.length;
-    const queued = distinctUserIds(userIds).map((userId) => this.queue(this.ops.accounts(userId)));
+    const queued = distinctUserIds(userIds).map((userId) =>
+      this.queue(assets === undefined ? this.ops.accounts(userId) : this.ops.assetAccounts(userId, assets)),
+    );
     return { index, read: (replies) => queued.flatMap((q) => q.read(replies)) };
   }
 

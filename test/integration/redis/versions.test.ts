@@ -174,6 +174,30 @@ describe('redis/balances: readAccounts', () => {
     expect((await f.store.getBalances(bob)).map((b) => b.asset)).to.deep.equal(['BTC', 'USDT']);
   });
 
+  it('reads only the assets asked for (a market’s base and quote), with the same rows and versions', async () => {
+    const [alice, bob, carol] = [f.newUser(), f.newUser(), f.newUser()];
+    await f.store.deposit(alice, 'USDT', 100n, 'd-1');
+    await f.store.deposit(alice, 'BTC', 7n, 'd-2');
+    await f.store.deposit(alice, 'ETH', 9n, 'd-3');
+    await f.store.hold(alice, 'o', 'USDT', 40n);
+    await f.store.deposit(bob, 'ETH', 1n, 'd'); // neither asset: no rows
+    const batch = f.store.pipelined(f.t.redis.pipeline());
+    const some = batch.readAccounts([carol, bob, alice], ['BTC', 'USDT']);
+    const all = batch.readAccounts([alice]);
+    const replies = await batch.pipeline.exec();
+    expect(some.read(replies)).to.deep.equal([
+      { userId: alice, asset: 'BTC', available: 7n, locked: 0n, feesPaid: 0n, version: 4n },
+      { userId: alice, asset: 'USDT', available: 60n, locked: 40n, feesPaid: 0n, version: 4n },
+    ] satisfies AccountSnapshot[]);
+    expect(all.read(replies).filter((a) => a.asset !== 'ETH')).to.deep.equal(some.read(replies));
+    // A value the scripts never write is refused here too.
+    await f.t.redis.hset(f.t.keys.balances(bob), 'l:BTC', 'x');
+    const refused = f.store.pipelined(f.t.redis.pipeline());
+    const read = refused.readAccounts([bob], ['BTC']);
+    const badReplies = await refused.pipeline.exec();
+    expect(() => read.read(badReplies)).to.throw(/l:BTC/);
+  });
+
   it('gives version 0 to a hash written before versions existed', async () => {
     const user = f.newUser();
     await f.t.redis.hset(f.t.keys.balances(user), 'a:USDT', '12', 'l:USDT', '3');
