@@ -1,6 +1,7 @@
 import type { ChainableCommander } from 'ioredis';
 import type { Pool } from 'mysql2/promise';
 import { OrderBook } from '../engine/order-book.ts';
+import type { EngineEvent, TradeEvent } from '../engine/types.ts';
 import type { CompiledMarket } from '../markets/market-rules.ts';
 import type { FlushResult } from '../mysql/write-buffer-options.ts';
 import type { MatcherMetrics } from '../observability/matcher-metrics.ts';
@@ -110,31 +111,34 @@ export class DurableRecorder {
     projected: ProjectedBatch,
     records: ChainableCommander,
   ): (replies: PipelineReplies) => Promise<void> {
-    const users = touchedUsers(batch, projected);
+    const events = batchEvents(batch.commands);
+    const trades = tradeEvents(events);
+    const users = touchedUsers(batch, projected, trades);
     // A batch moves its market's base and quote only (holds, settlements, fees, releases): those rows
     // are copied, not the users' whole hashes (whoever moves another asset copies it: the ledger,
     // the other markets' owners).
     const { base, quote } = batch.market.definition;
     const accounts =
       users.length > 0 ? this.deps.balances.pipelined(records).readAccounts(users, [base, quote]) : undefined;
-    return (replies) => this.#owe(batch, projected, accounts?.read(replies) ?? []);
+    return (replies) => this.#owe(batch, projected, events, trades, accounts?.read(replies) ?? []);
   }
 
   /** The sync writer's addBatch resolves after its flush: awaited, every batch is durable before the next. */
   async #owe(
     batch: ProcessedBatch,
     projected: ProjectedBatch,
+    events: readonly EngineEvent[],
+    trades: readonly TradeEvent[],
     accounts: readonly AccountSnapshot[],
   ): Promise<void> {
     const { symbol, book } = batch;
     const epoch = this.#epochs.get(symbol);
     if (epoch === undefined) throw new Error(`${symbol}: recorded without a claim`);
-    const events = batchEvents(batch.commands);
     const records = projected.orders.map((o) => o.record);
     const rows: BatchRow[] = [];
     for (const row of orderRows(records, orderSeqs(events), (id) => book.getOrder(id)?.entrySeq))
       rows.push({ table: ORDERS, row });
-    for (const row of tradeRows(symbol, tradeEvents(events))) rows.push({ table: TRADES, row });
+    for (const row of tradeRows(symbol, trades)) rows.push({ table: TRADES, row });
     for (const row of balanceRows(accounts)) rows.push({ table: BALANCES, row });
     const checkpoint = {
       symbol,
@@ -190,14 +194,17 @@ export class DurableRecorder {
 export { FencedError };
 
 /** Every user whose balance the batch may have moved (holds, settlements, releases), ascending. */
-function touchedUsers(batch: ProcessedBatch, projected: ProjectedBatch): number[] {
+function touchedUsers(
+  batch: ProcessedBatch,
+  projected: ProjectedBatch,
+  trades: readonly TradeEvent[],
+): number[] {
   const users = new Set<number>();
   for (const { record } of projected.orders) users.add(record.userId);
   for (const { entry } of batch.commands) {
     const { userId } = entry.command as { userId?: unknown };
     if (typeof userId === 'number' && Number.isSafeInteger(userId) && userId > 0) users.add(userId);
   }
-  for (const trade of tradeEvents(batchEvents(batch.commands)))
-    users.add(trade.makerUserId).add(trade.takerUserId);
+  for (const trade of trades) users.add(trade.makerUserId).add(trade.takerUserId);
   return [...users].sort((a, b) => a - b);
 }

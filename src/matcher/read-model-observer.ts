@@ -27,8 +27,9 @@ interface PendingOutcome {
  *
  * An outcome must never be seen before the record it refers to (an API answering `?wait` may read
  * the order next). On one Redis the publishes follow the records in the same batch, on the same
- * connection, which the server runs in order: no extra round trip. On a Cluster the batch spans masters and keeps order
- * per master only, so the outcomes are published once the batch succeeded (the AfterCommit).
+ * connection, which the server runs in order: no extra round trip. On a Cluster the batch spans
+ * masters and keeps order per master only, so the outcomes are published once the batch succeeded
+ * (the AfterCommit).
  * `redis` must be the client the processor creates its batches on.
  */
 export class ReadModelObserver implements BatchObserver {
@@ -82,18 +83,14 @@ export class ReadModelObserver implements BatchObserver {
     });
     // Queued last: the balance rows MySQL gets are read after the batch's settlements.
     const owe = this.durable?.queue(batch, projected, pipeline);
-    const committed = (): void => this.remember(batch.symbol, projected);
-    if (!(this.redis instanceof Cluster)) {
+    const clustered = this.redis instanceof Cluster;
+    if (!clustered) {
       const publish = this.publisher.pipelined(pipeline);
       for (const { replyTo, orderId, outcome } of outcomes) publish.publish(replyTo, orderId, outcome);
-      return async (replies) => {
-        committed();
-        await owe?.(replies);
-      };
     }
     return async (replies) => {
-      committed();
-      this.publishCommitted(batch.symbol, outcomes);
+      this.remember(batch.symbol, projected);
+      if (clustered) this.publishCommitted(batch.symbol, outcomes);
       await owe?.(replies);
     };
   }
