@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs';
 import { BALANCE_SCRIPTS } from '../../../src/redis/balance-scripts.ts';
 import { INTAKE_SCRIPTS } from '../../../src/redis/intake-scripts.ts';
 import { LEASE_SCRIPTS } from '../../../src/redis/lease-scripts.ts';
+import { READ_MODEL_SCRIPTS } from '../../../src/redis/read-model-scripts.ts';
 import { STREAM_SCRIPTS } from '../../../src/redis/stream-scripts.ts';
 import { createKeys, KeyError } from '../../../src/redis/keys.ts';
 import { loadLuaScript, ScriptLoadError } from '../../../src/redis/scripts.ts';
@@ -17,6 +18,7 @@ describe('redis/scripts: the Lua files and the key builder', () => {
     ...Object.values(LEASE_SCRIPTS),
     ...Object.values(INTAKE_SCRIPTS),
     ...Object.values(STREAM_SCRIPTS),
+    ...Object.values(READ_MODEL_SCRIPTS),
   ];
 
   it('registers every script file, each named <name>-<numberOfKeys>.lua', () => {
@@ -58,6 +60,16 @@ describe('redis/scripts: the Lua files and the key builder', () => {
       expect(Math.max(...used)).to.equal(script.numberOfKeys);
     });
   }
+
+  it('read-model-apply-0.lua: declares no keys (one Redis only), documents its operations and reply', () => {
+    const { lua, numberOfKeys } = READ_MODEL_SCRIPTS.readModelApply;
+    expect(numberOfKeys).to.equal(0);
+    expect(lua).not.to.match(/KEYS\[/);
+    const header = /^--\[\[([\s\S]*?)\]\]/.exec(lua)?.[1] ?? '';
+    for (const opcode of ['S', 'E', 'Z', 'R', 'L'])
+      expect(header).to.match(new RegExp(`^ {4}${opcode} key`, 'm'));
+    expect(header).to.match(/Output:/);
+  });
 
   it('refuses a script file named without its number of keys, and a file it cannot read', () => {
     expect(() => loadLuaScript(LUA_DIR, 'deposit.lua')).to.throw(ScriptLoadError, /<name>-<numberOfKeys>/);
