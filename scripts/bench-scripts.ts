@@ -1,11 +1,13 @@
 /**
  * npm run bench:scripts -- [--calls 20000] [--users 100] [--rounds 3]
  *
- * The balance scripts' own cost inside Redis: pipelines of holds, settlements and releases (the
- * matcher's three kinds of calls) on funded users under a key prefix of its own, timed by Redis
- * itself (INFO commandstats, evalsha's usec before and after each pipeline). A script's time is time
- * Redis spends on nothing else: every command queued behind a batch (the API's appends, the other
- * symbols' batches) waits for it. Prints µs per call, the median over the rounds; deletes its keys.
+ * The cost of the matcher's balance operations (holds, settlements, releases) on funded users under
+ * a key prefix of its own, sent both ways the matcher can: one script call each (pipelined, as on a
+ * Cluster) and combined, 256 per `balanceBatch` call (one Redis). Redis's time comes from Redis
+ * itself (INFO commandstats, evalsha's usec before and after each run): time it spends on nothing
+ * else, while every command queued behind a batch (the API's appends, the other symbols' batches)
+ * waits. The client's is this process's CPU for queueing, sending and decoding. Prints µs per
+ * operation, the medians over the rounds; deletes its keys.
  *
  * The figure counts every EVALSHA Redis runs meanwhile: run it on a quiet Redis (REDIS_URL).
  */
@@ -48,72 +50,111 @@ async function evalshaStats(): Promise<{ calls: number; usec: number }> {
   return match ? { calls: Number(match[1]), usec: Number(match[2]) } : { calls: 0, usec: 0 };
 }
 
-/** Runs the pipeline `fill` builds; returns Redis's µs per EVALSHA over it. */
-async function timed(fill: (pipeline: ReturnType<BalanceStore['pipelined']>) => void): Promise<number> {
+/** Operations per `balanceBatch` call in combined mode: a matcher batch's order of magnitude. */
+const COMBINED_GROUP = 256;
+
+interface Cost {
+  /** Redis's µs per operation (INFO commandstats). */
+  readonly redisUs: number;
+  /** This process's CPU µs per operation: queueing, sending, reading and decoding the replies. */
+  readonly clientUs: number;
+}
+
+/**
+ * Runs `calls` operations that `add(batch, i)` queues: one script call each, or (`combine`) one
+ * `balanceBatch` call per COMBINED_GROUP operations, as the matcher sends them on one Redis.
+ */
+async function timed(
+  add: (batch: ReturnType<BalanceStore['pipelined']>, i: number) => { read(replies: unknown): unknown },
+  combine: boolean,
+): Promise<Cost> {
   const before = await evalshaStats();
-  const batch = store.pipelined(redis.pipeline());
-  fill(batch);
+  const cpu = process.cpuUsage();
+  const batch = store.pipelined(redis.pipeline(), { combine });
+  const handles = [];
+  for (let i = 0; i < calls; i++) {
+    handles.push(add(batch, i));
+    if ((i + 1) % COMBINED_GROUP === 0) batch.seal();
+  }
+  batch.seal();
   const replies = await batch.pipeline.exec();
-  for (const [error] of replies ?? []) if (error) throw error;
+  for (const handle of handles) handle.read(replies);
+  const used = process.cpuUsage(cpu);
   const after = await evalshaStats();
-  return (after.usec - before.usec) / (after.calls - before.calls);
+  return { redisUs: (after.usec - before.usec) / calls, clientUs: (used.user + used.system) / calls };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const results = { hold: [] as number[], settle: [] as number[], release: [] as number[] };
+type Kind = 'hold' | 'settle' | 'release';
+const results = new Map<string, Cost[]>();
+const record = (kind: Kind, combine: boolean, cost: Cost) => {
+  const key = `${kind} ${combine ? 'combined' : 'one call each'}`;
+  results.set(key, [...(results.get(key) ?? []), cost]);
+};
 try {
   for (let u = 1; u <= users; u++) {
     await store.deposit(u, 'BTC', 10n ** 17n, `bench-${u}-btc`);
     await store.deposit(u, 'USDT', 10n ** 17n, `bench-${u}-usdt`);
   }
   for (let round = 0; round < rounds; round++) {
-    const order = (i: number) => `r${round}-o${i}`;
-    const user = (i: number) => 1 + (i % users);
-    // Amounts of the sizes the bench:e2e markets produce (quote in 10^-8 units, base in 10^-6).
-    results.hold.push(
-      await timed((p) => {
-        for (let i = 0; i < calls; i++) p.hold(user(i), order(i), 'USDT', 123_456_789_012n);
-      }),
-    );
-    // Positions grow per (user, symbol): each round settles on a symbol of its own, then releases on another.
-    results.settle.push(
-      await timed((p) => {
-        for (let i = 0; i < calls; i++)
-          p.settle({
-            userId: user(i),
-            symbol: `S${round}-USDT`,
-            position: BigInt(i),
-            orderId: order(i),
-            spentAsset: 'USDT',
-            spent: 12_345_678_901n,
-            receivedAsset: 'BTC',
-            received: 1_000_000n,
-            fee: 1_000n,
-          });
-      }),
-    );
-    results.release.push(
-      await timed((p) => {
-        for (let i = 0; i < calls; i++)
-          p.release({
-            userId: user(i),
-            symbol: `R${round}-USDT`,
-            position: BigInt(i),
-            orderId: order(i),
-            amount: 'all',
-          });
-      }),
-    );
+    for (const combine of [false, true]) {
+      const tag = `r${round}${combine ? 'c' : 'p'}`;
+      const order = (i: number) => `${tag}-o${i}`;
+      const user = (i: number) => 1 + (i % users);
+      // Amounts of the sizes the bench:e2e markets produce (quote in 10^-8 units, base in 10^-6).
+      record(
+        'hold',
+        combine,
+        await timed((p, i) => p.hold(user(i), order(i), 'USDT', 123_456_789_012n), combine),
+      );
+      // Positions grow per (user, symbol): each run settles on a symbol of its own, then releases on another.
+      record(
+        'settle',
+        combine,
+        await timed(
+          (p, i) =>
+            p.settle({
+              userId: user(i),
+              symbol: `S${tag}-USDT`,
+              position: BigInt(i),
+              orderId: order(i),
+              spentAsset: 'USDT',
+              spent: 12_345_678_901n,
+              receivedAsset: 'BTC',
+              received: 1_000_000n,
+              fee: 1_000n,
+            }),
+          combine,
+        ),
+      );
+      record(
+        'release',
+        combine,
+        await timed(
+          (p, i) =>
+            p.release({
+              userId: user(i),
+              symbol: `R${tag}-USDT`,
+              position: BigInt(i),
+              orderId: order(i),
+              amount: 'all',
+            }),
+          combine,
+        ),
+      );
+    }
   }
   console.log(
-    `bench:scripts: ${calls.toLocaleString('en-US')} calls per pipeline, ${users} users, ${rounds} rounds; ` +
-      `${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, load average ${loadavg()[0]!.toFixed(2)}`,
+    `bench:scripts: ${calls.toLocaleString('en-US')} operations per run, ${users} users, ${rounds} rounds, ` +
+      `combined ${COMBINED_GROUP} per balanceBatch call; ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, ` +
+      `load average ${loadavg()[0]!.toFixed(2)}`,
   );
-  for (const [name, samples] of Object.entries(results)) {
+  console.log('  operation                  Redis µs/op   client CPU µs/op   (medians of the rounds)');
+  for (const [name, costs] of results) {
+    const redisUs = median(costs.map((c) => c.redisUs));
+    const clientUs = median(costs.map((c) => c.clientUs));
     console.log(
-      `  ${name.padEnd(8)} ${median(samples).toFixed(2).padStart(6)} µs per call in Redis (median; rounds ${samples
-        .map((s) => s.toFixed(2))
-        .join(', ')})`,
+      `  ${name.padEnd(26)} ${redisUs.toFixed(2).padStart(11)}   ${clientUs.toFixed(2).padStart(16)}`,
     );
   }
 } finally {

@@ -59,6 +59,8 @@ export interface Release {
 export interface Op<T> {
   send<C extends ClientContext>(client: RedisCommander<C>): Result<unknown, C>;
   decode(reply: unknown): T;
+  /** The operation in a `balanceBatch` call (balance-batch-0.lua): its opcode, keys and arguments. */
+  readonly batched?: readonly string[];
 }
 
 const encode = (amount: bigint | 'all'): string => (amount === 'all' ? amount : amount.toString());
@@ -88,9 +90,11 @@ export class BalanceOps {
   hold(userId: number, orderId: string, asset: string, amount: bigint | 'all'): Op<HoldResult> {
     const balances = this.keys.balances(userId);
     const holds = this.keys.holds(userId);
+    const args = [balances, holds, orderId, asset, encode(amount)] as const;
     return {
-      send: (client) => client.balanceHold(balances, holds, orderId, asset, encode(amount)),
+      send: (client) => client.balanceHold(...args),
       decode: decodeHold,
+      batched: ['H', ...args],
     };
   }
 
@@ -105,21 +109,23 @@ export class BalanceOps {
 
   settle(s: Settlement): Op<SettleResult> {
     const k = this.keys;
-    const keys = [k.balances(s.userId), k.holds(s.userId), k.cursor(s.userId)] as const;
+    const args = [
+      k.balances(s.userId),
+      k.holds(s.userId),
+      k.cursor(s.userId),
+      s.symbol,
+      encode(s.position),
+      s.orderId,
+      s.spentAsset,
+      encode(s.spent),
+      s.receivedAsset,
+      encode(s.received),
+      encode(s.fee),
+    ] as const;
     return {
-      send: (client) =>
-        client.balanceSettle(
-          ...keys,
-          s.symbol,
-          encode(s.position),
-          s.orderId,
-          s.spentAsset,
-          encode(s.spent),
-          s.receivedAsset,
-          encode(s.received),
-          encode(s.fee),
-        ),
+      send: (client) => client.balanceSettle(...args),
       decode: decodeSettle,
+      batched: ['S', ...args],
     };
   }
 
@@ -169,11 +175,19 @@ export class BalanceOps {
 
   release(r: Release): Op<ReleaseResult> {
     const k = this.keys;
-    const keys = [k.balances(r.userId), k.holds(r.userId), k.cursor(r.userId)] as const;
+    const args = [
+      k.balances(r.userId),
+      k.holds(r.userId),
+      k.cursor(r.userId),
+      r.symbol,
+      encode(r.position),
+      r.orderId,
+      encode(r.amount),
+    ] as const;
     return {
-      send: (client) =>
-        client.balanceRelease(...keys, r.symbol, encode(r.position), r.orderId, encode(r.amount)),
+      send: (client) => client.balanceRelease(...args),
       decode: decodeRelease,
+      batched: ['R', ...args],
     };
   }
 }

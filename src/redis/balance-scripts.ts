@@ -21,9 +21,18 @@ export const BALANCE_SCRIPTS = Object.freeze({
 
 export type BalanceCommandName = keyof typeof BALANCE_SCRIPTS;
 
+/**
+ * `balanceBatch` (balance-batch-0.lua): the matcher's holds, settlements and releases of a batch in
+ * one call, on one Redis (its keys span users: not for a Cluster). BalancePipeline's `combine` mode.
+ */
+export const BALANCE_BATCH_SCRIPTS = Object.freeze({
+  balanceBatch: loadLuaScript(LUA_DIR, 'balance-batch-0.lua'),
+});
+
 /** Registers the balance commands on a Redis or Cluster client; calling it again does nothing. */
 export function defineBalanceScripts(client: ScriptHost): void {
   defineScripts(client, BALANCE_SCRIPTS);
+  defineScripts(client, BALANCE_BATCH_SCRIPTS);
 }
 
 /** A script's reply before decoding: a status word, then strings. */
@@ -88,5 +97,10 @@ declare module 'ioredis' {
       orderId: string,
       amount: string,
     ): Result<RawBalanceReply, Context>;
+    /**
+     * balance-batch-0.lua: opcodes (H, S, R) each followed by its script's keys and arguments;
+     * one reply per operation, an error as `['ERROR', '<CODE> <message>']`.
+     */
+    balanceBatch(...operations: string[]): Result<Array<RawBalanceReply>, Context>;
   }
 }

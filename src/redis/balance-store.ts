@@ -1,7 +1,7 @@
 import type { ChainableCommander } from 'ioredis';
 import { distinctUserIds, parseBalanceHash, type AccountSnapshot } from './balance-accounts.ts';
 import { BalanceOps, type Op, type Release, type Settlement } from './balance-ops.ts';
-import { BalancePipeline } from './balance-pipeline.ts';
+import { BalancePipeline, type BalancePipelineOptions } from './balance-pipeline.ts';
 import {
   toBalanceError,
   type DepositResult,
@@ -101,9 +101,13 @@ export class BalanceStore {
     return this.run(this.ops.release(release));
   }
 
-  /** Appends operations to `pipeline`: `createBatch` of this store's client (a plain pipeline, not MULTI). */
-  pipelined(pipeline: ChainableCommander): BalancePipeline {
-    return new BalancePipeline(this.ops, pipeline);
+  /**
+   * Appends operations to `pipeline`: `createBatch` of this store's client (a plain pipeline, not
+   * MULTI). `combine` (one Redis only): holds, settlements and releases go as one `balanceBatch` call
+   * per run of them; `seal()` the BalancePipeline before `exec()`.
+   */
+  pipelined(pipeline: ChainableCommander, options: BalancePipelineOptions = {}): BalancePipeline {
+    return new BalancePipeline(this.ops, pipeline, options);
   }
 
   /**

@@ -24,37 +24,7 @@
 --- @include "amounts"
 --- @include "arguments"
 --- @include "holds"
+--- @include "matcher-ops"
 
 check_arity(3)
-local order_id = check_id('orderId', ARGV[1])
-local asset = check_asset('asset', ARGV[2])
-local amount = ARGV[3]
-if amount ~= 'all' then
-  check_amount('amount', amount, true)
-end
-
-local hold = parse_hold(redis.call('HGET', KEYS[2], order_id))
-if hold then
-  if hold.state == 'refused' then
-    return { 'DUPLICATE', 'INSUFFICIENT_FUNDS' }
-  end
-  return { 'DUPLICATE', 'OK', hold.amount }
-end
-
-local available = read_amount(KEYS[1], 'a:' .. asset)
-if amount == 'all' then
-  amount = available
-end
-if amount == '0' or compare(available, amount) < 0 then
-  redis.call('HSET', KEYS[2], order_id, 'R')
-  return { 'INSUFFICIENT_FUNDS' }
-end
-if not fits(read_amount(KEYS[1], 'l:' .. asset), amount) then
-  fail('OVERFLOW', 'locked ' .. asset .. ' would pass 2^63 - 1')
-end
-
-redis.call('HINCRBY', KEYS[1], 'v', 1)
-redis.call('HINCRBY', KEYS[1], 'a:' .. asset, negate(amount))
-redis.call('HINCRBY', KEYS[1], 'l:' .. asset, amount)
-redis.call('HSET', KEYS[2], order_id, active_record(asset, amount, amount))
-return { 'OK', amount }
+return hold_op(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])

@@ -25,40 +25,7 @@
 --- @include "amounts"
 --- @include "arguments"
 --- @include "holds"
+--- @include "matcher-ops"
 
 check_arity(4)
-local symbol = check_id('symbol', ARGV[1])
-local position = check_amount('position', ARGV[2], false)
-local order_id = check_id('orderId', ARGV[3])
-local amount = ARGV[4]
-if amount ~= 'all' then
-  check_amount('amount', amount, false)
-end
-
-if already_applied(KEYS[3], symbol, position) then
-  return { 'SKIPPED' }
-end
-
-local hold = read_active_hold(KEYS[2], order_id)
-local released = amount == 'all' and hold.held or min_amount(amount, hold.held)
-local locked_field, available_field = 'l:' .. hold.asset, 'a:' .. hold.asset
-if compare(read_amount(KEYS[1], locked_field), released) < 0 then
-  fail('CORRUPT_STATE', 'locked ' .. hold.asset .. ' is below the held amount of order ' .. order_id)
-end
-if not fits(read_amount(KEYS[1], available_field), released) then
-  fail('OVERFLOW', 'available ' .. hold.asset .. ' would pass 2^63 - 1')
-end
-
-local held = subtract(hold.held, released)
-if released ~= '0' then
-  redis.call('HINCRBY', KEYS[1], 'v', 1)
-  redis.call('HINCRBY', KEYS[1], locked_field, negate(released))
-  redis.call('HINCRBY', KEYS[1], available_field, released)
-end
-if amount == 'all' then
-  redis.call('HSET', KEYS[2], order_id, 'X ' .. hold.asset .. ' ' .. hold.amount)
-elseif released ~= '0' then
-  redis.call('HSET', KEYS[2], order_id, active_record(hold.asset, held, hold.amount))
-end
-redis.call('HSET', KEYS[3], symbol, position)
-return { 'OK', released, held }
+return release_op(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4])

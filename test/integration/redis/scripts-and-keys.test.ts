@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { readdirSync } from 'node:fs';
-import { BALANCE_SCRIPTS } from '../../../src/redis/balance-scripts.ts';
+import { BALANCE_BATCH_SCRIPTS, BALANCE_SCRIPTS } from '../../../src/redis/balance-scripts.ts';
 import { INTAKE_SCRIPTS } from '../../../src/redis/intake-scripts.ts';
 import { LEASE_SCRIPTS } from '../../../src/redis/lease-scripts.ts';
 import { READ_MODEL_SCRIPTS } from '../../../src/redis/read-model-scripts.ts';
@@ -19,6 +19,7 @@ describe('redis/scripts: the Lua files and the key builder', () => {
     ...Object.values(INTAKE_SCRIPTS),
     ...Object.values(STREAM_SCRIPTS),
     ...Object.values(READ_MODEL_SCRIPTS),
+    ...Object.values(BALANCE_BATCH_SCRIPTS),
   ];
 
   it('registers every script file, each named <name>-<numberOfKeys>.lua', () => {
@@ -60,6 +61,25 @@ describe('redis/scripts: the Lua files and the key builder', () => {
       expect(Math.max(...used)).to.equal(script.numberOfKeys);
     });
   }
+
+  it("balance-batch-0.lua: declares no keys (one Redis only) and runs the single scripts' functions", () => {
+    const { lua, numberOfKeys } = BALANCE_BATCH_SCRIPTS.balanceBatch;
+    expect(numberOfKeys).to.equal(0);
+    expect(lua.slice(lua.lastIndexOf('-- end include'))).not.to.match(/KEYS\[/);
+    const header = /^--\[\[([\s\S]*?)\]\]/.exec(lua)?.[1] ?? '';
+    for (const opcode of ['H', 'S', 'R'])
+      expect(header).to.match(new RegExp(`^ {4}${opcode} balances holds`, 'm'));
+    expect(header).to.match(/Output:/);
+    // The single scripts are thin wrappers over the same functions: one definition of each operation.
+    for (const [name, op] of [
+      ['balanceHold', 'hold_op'],
+      ['balanceSettle', 'settle_op'],
+      ['balanceRelease', 'release_op'],
+    ] as const) {
+      expect(BALANCE_SCRIPTS[name].lua).to.match(new RegExp(`\\nreturn ${op}\\(`));
+      expect(lua).to.include(`local function ${op}(`);
+    }
+  });
 
   it('read-model-apply-0.lua: declares no keys (one Redis only), documents its operations and reply', () => {
     const { lua, numberOfKeys } = READ_MODEL_SCRIPTS.readModelApply;
