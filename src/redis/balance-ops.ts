@@ -108,11 +108,8 @@ export class BalanceOps {
   }
 
   settle(s: Settlement): Op<SettleResult> {
-    const k = this.keys;
     const args = [
-      k.balances(s.userId),
-      k.holds(s.userId),
-      k.cursor(s.userId),
+      ...this.positionedKeys(s.userId),
       s.symbol,
       encode(s.position),
       s.orderId,
@@ -174,11 +171,8 @@ export class BalanceOps {
   }
 
   release(r: Release): Op<ReleaseResult> {
-    const k = this.keys;
     const args = [
-      k.balances(r.userId),
-      k.holds(r.userId),
-      k.cursor(r.userId),
+      ...this.positionedKeys(r.userId),
       r.symbol,
       encode(r.position),
       r.orderId,
@@ -189,5 +183,10 @@ export class BalanceOps {
       decode: decodeRelease,
       batched: ['R', ...args],
     };
+  }
+
+  /** The keys of an operation applied by position (settle, release): balances, holds, cursor. */
+  private positionedKeys(userId: number): readonly [string, string, string] {
+    return [this.keys.balances(userId), this.keys.holds(userId), this.keys.cursor(userId)];
   }
 }
