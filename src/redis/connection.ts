@@ -1,5 +1,6 @@
 import { Cluster, Redis } from 'ioredis';
 import type { Config } from '../config/config.ts';
+import { defineAllScripts } from './all-scripts.ts';
 
 /**
  * The one way the processes open a Redis connection. Key names carry the deployment's prefix
@@ -39,7 +40,10 @@ const ERROR_REPORT_INTERVAL_MS = 10_000;
 /** Longest pause between reconnection attempts, in milliseconds. */
 const MAX_RECONNECT_DELAY_MS = 2_000;
 
-/** Connects at once (not lazily) to `config.redis.url`; reconnects with a capped backoff. */
+/**
+ * Connects at once (not lazily) to `config.redis.url`; reconnects with a capped backoff. Every Lua
+ * script is a command of the client from the start (all-scripts.ts says why).
+ */
 export function createRedis(config: Pick<Config, 'redis'>, options: RedisConnectionOptions = {}): Redis {
   const redis = new Redis(config.redis.url, {
     connectionName: options.connectionName ?? 'spot-exchange',
@@ -49,6 +53,7 @@ export function createRedis(config: Pick<Config, 'redis'>, options: RedisConnect
     lazyConnect: false,
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, MAX_RECONNECT_DELAY_MS),
   });
+  defineAllScripts(redis);
   reportErrors(redis, options);
   return redis;
 }
@@ -102,6 +107,7 @@ export function createRedisClient(
       },
     },
   );
+  defineAllScripts(cluster);
   reportErrors(cluster, options);
   return cluster;
 }

@@ -1,10 +1,9 @@
 import { expect } from 'chai';
 import { readdirSync } from 'node:fs';
+import { ALL_SCRIPTS } from '../../../src/redis/all-scripts.ts';
 import { BALANCE_BATCH_SCRIPTS, BALANCE_SCRIPTS } from '../../../src/redis/balance-scripts.ts';
 import { INTAKE_SCRIPTS } from '../../../src/redis/intake-scripts.ts';
-import { LEASE_SCRIPTS } from '../../../src/redis/lease-scripts.ts';
 import { READ_MODEL_SCRIPTS } from '../../../src/redis/read-model-scripts.ts';
-import { STREAM_SCRIPTS } from '../../../src/redis/stream-scripts.ts';
 import { createKeys, KeyError } from '../../../src/redis/keys.ts';
 import { loadLuaScript, ScriptLoadError } from '../../../src/redis/scripts.ts';
 
@@ -13,14 +12,8 @@ const LUA_DIR = new URL('../../../src/redis/lua/', import.meta.url);
 describe('redis/scripts: the Lua files and the key builder', () => {
   const files = readdirSync(LUA_DIR).filter((name) => name.endsWith('.lua'));
 
-  const allScripts = [
-    ...Object.values(BALANCE_SCRIPTS),
-    ...Object.values(LEASE_SCRIPTS),
-    ...Object.values(INTAKE_SCRIPTS),
-    ...Object.values(STREAM_SCRIPTS),
-    ...Object.values(READ_MODEL_SCRIPTS),
-    ...Object.values(BALANCE_BATCH_SCRIPTS),
-  ];
+  // Every client defines ALL_SCRIPTS when it is created (all-scripts.ts): none may be left out.
+  const allScripts = Object.values(ALL_SCRIPTS);
 
   it('registers every script file, each named <name>-<numberOfKeys>.lua', () => {
     const registered = allScripts.map((script) => script.file);
