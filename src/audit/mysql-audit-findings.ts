@@ -1,3 +1,5 @@
+import { compareIntegerStrings } from '../money/decimal.ts';
+
 /**
  * What the MySQL half of `scripts/audit` reports (src/audit/mysql-audit.ts): findings with a stable
  * kind, each either a **difference** (the stores disagree: exit code 1) or a **lag** (they disagree
@@ -87,8 +89,8 @@ export class Findings {
       compare(a.symbol ?? '', b.symbol ?? '') ||
       (a.userId ?? 0) - (b.userId ?? 0) ||
       compare(a.asset ?? '', b.asset ?? '') ||
-      compareDecimal(a.orderId ?? '0', b.orderId ?? '0') ||
-      compareDecimal(a.seq ?? '0', b.seq ?? '0') ||
+      compareIntegerStrings(a.orderId ?? '0', b.orderId ?? '0') ||
+      compareIntegerStrings(a.seq ?? '0', b.seq ?? '0') ||
       compare(a.depositId ?? a.withdrawalId ?? '', b.depositId ?? b.withdrawalId ?? '');
     return {
       differences: this.all.filter((f) => f.severity === 'difference').sort(order),
@@ -120,9 +122,4 @@ export function redisBig(value: string | undefined): bigint | undefined {
 
 export function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Canonical decimal integers (order ids, seqs) by value. */
-export function compareDecimal(a: string, b: string): number {
-  return a.length - b.length || compare(a, b);
 }

@@ -145,3 +145,15 @@ export function normalizeDecimal(text: unknown): string {
   const { int, frac } = split(text, undefined);
   return frac === '' ? int : `${int}.${frac}`;
 }
+
+/**
+ * Canonical decimal integers (no leading zero, no "+", no "-0": ids, seqs, amounts as MySQL and Redis
+ * give them) compared exactly, without parsing: by sign, then by length, then digit by digit.
+ */
+export function compareIntegerStrings(a: string, b: string): number {
+  const negativeA = a.charCodeAt(0) === 45; // '-'
+  const negativeB = b.charCodeAt(0) === 45;
+  if (negativeA !== negativeB) return negativeA ? -1 : 1;
+  const magnitude = a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
+  return negativeA ? -magnitude : magnitude;
+}

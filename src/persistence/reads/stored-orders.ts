@@ -1,6 +1,7 @@
 import type { FillRecord, Liquidity, OrderRecord, OrderStatus, UserTradeRecord } from '../../api/ports.ts';
 import type { OrderType, SelfTradePrevention, Side, TimeInForce } from '../../engine/types.ts';
 import { parseTradeId } from '../../read-model/order-projection.ts';
+import { compareIntegerStrings } from '../../money/decimal.ts';
 
 /**
  * MySQL rows (migrations 0002, 0003) back into the records the API serves (src/api/ports.ts),
@@ -155,18 +156,13 @@ export const FIRST_PAGE: OrderCursor = {
   orderId: '18446744073709551615',
 };
 
-/** Canonical decimal ids (no leading zeros) compare as numbers by length, then character by character. */
-function compareDecimalIds(a: string, b: string): number {
-  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
-}
-
 /**
  * The lists' order, newest first: by creation time, then by order id, both descending (MySQL's
  * ORDER BY; Redis's sorted set by score, whose ties ZREVRANGE orders by id text, the same for ids
  * of one length: snowflakes of one millisecond are).
  */
 export function newestFirst(a: OrderCursor, b: OrderCursor): number {
-  return b.createdAt - a.createdAt || compareDecimalIds(b.orderId, a.orderId);
+  return b.createdAt - a.createdAt || compareIntegerStrings(b.orderId, a.orderId);
 }
 
 /** A user's fills, newest first: by trade seq descending, the maker's side before the taker's. */

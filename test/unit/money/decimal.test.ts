@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import {
+  compareIntegerStrings,
   DecimalError,
   type DecimalErrorCode,
   formatUnits,
@@ -272,6 +273,17 @@ describe('money/decimal', () => {
           expect(units <= MAX_SAFE_BIGINT).to.equal(true);
           expect(parseUnits(formatUnits(units, s), s, { allowZero: true })).to.equal(units);
           expect(parseSafeUnits(t, s, { allowZero: true })).to.equal(Number(units));
+        }),
+      );
+    });
+  });
+
+  describe('compareIntegerStrings', () => {
+    it('orders canonical integer strings as the integers they are, signs and 2^64 and beyond included', () => {
+      const big = fc.bigInt({ min: -(10n ** 40n), max: 10n ** 40n });
+      fc.assert(
+        fc.property(big, big, (a, b) => {
+          expect(Math.sign(compareIntegerStrings(String(a), String(b)))).to.equal(a < b ? -1 : a > b ? 1 : 0);
         }),
       );
     });
