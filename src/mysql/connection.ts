@@ -85,6 +85,8 @@ export function createMysqlPool(config: Pick<Config, 'mysql'>, options: MysqlPoo
     queueLimit: 0,
     connectTimeout: options.connectTimeoutMs ?? 5_000,
     enableKeepAlive: true,
+    // A character set in which a backslash byte is never part of a multi-byte character: with
+    // session.sql's sql_mode, what makes mysql2's client-side escaping of query() values exact.
     charset: 'UTF8MB4_BIN',
     timezone: 'Z',
     supportBigNumbers: true,

@@ -8,6 +8,11 @@
 -- for long. Our transactions never wait on their client between statements for anything near that.
 -- innodb_lock_wait_timeout: a claim or flush blocked that long fails (1205) and is retried, instead
 -- of waiting the server's default 50 s.
+--
+-- sql_mode must never include NO_BACKSLASH_ESCAPES: the WriteBuffer sends its values through the
+-- text protocol, escaped by mysql2 with backslashes (write-buffer-transaction.ts), which only holds
+-- while the server reads `\'` as a quote. A flush checks the mode in its START TRANSACTION's status
+-- flags and refuses to run without it.
 SET SESSION
   time_zone = '+00:00',
   sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION',

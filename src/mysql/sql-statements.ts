@@ -3,13 +3,15 @@ import { readSqlText, splitStatements, SqlFileError } from './sql-files.ts';
 /**
  * Loads the WriteBuffer's SQL from `src/mysql/sql/`: one statement per file, opening with `--`
  * header lines that say what it does and list its parameters (comments are dropped at load, by
- * sql-files.ts). Files are read once, when the module that needs them is loaded; no statement is
- * assembled from runtime values.
+ * sql-files.ts). Files are read once, when the module that needs them is loaded; our code never
+ * assembles a statement's text from runtime values.
  *
  * The one expansion allowed is the VALUES list of a multi-row upsert: an upsert template writes the
  * marker {@link ROWS_MARKER} where its rows go, and {@link UpsertTemplate.sqlFor} replaces it with
- * N tuples of `?` placeholders, one per column. Only the count of rows shapes the text; every value
- * travels as a bound parameter.
+ * N tuples of `?` placeholders, one per column. Only the count of rows shapes the text. The values
+ * go to the driver beside it: the WriteBuffer sends through the text protocol, where mysql2 escapes
+ * each value into its placeholder (and writes an array given for one `?` as a list, for `IN (?)`),
+ * on sessions whose sql_mode and character set make that escaping exact (write-buffer-transaction.ts).
  */
 
 /** The directory of the statement files. */
@@ -42,7 +44,7 @@ export interface UpsertTemplate {
   readonly table: string;
   readonly columns: readonly string[];
   readonly assignments: readonly UpsertAssignment[];
-  /** The statement for `rowCount` rows: rowCount × columns.length parameters, row after row. */
+  /** The statement for `rowCount` rows: rowCount × columns.length placeholders, row after row. */
   sqlFor(rowCount: number): string;
 }
 

@@ -18,7 +18,13 @@ export type WriteBufferErrorCode =
   /** An option out of range. */
   | 'INVALID_OPTION'
   /** close() gave up waiting for its final flush after `closeTimeoutMs`. */
-  | 'CLOSE_TIMEOUT';
+  | 'CLOSE_TIMEOUT'
+  /**
+   * The flush's connection would not read backslash escapes (its sql_mode has NO_BACKSLASH_ESCAPES,
+   * or the server did not say): the flush sent no value and destroyed the connection. Connections
+   * must come from createMysqlPool, whose session.sql sets the sql_mode.
+   */
+  | 'UNSAFE_SESSION';
 
 export class WriteBufferError extends Error {
   override readonly name: string = 'WriteBufferError';

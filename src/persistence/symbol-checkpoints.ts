@@ -6,7 +6,7 @@ import { loadSqlStatement } from '../mysql/sql-statements.ts';
  * The MySQL side of a takeover's first step (DESIGN.md §2, docs/mysql.md "Fencing"): a new owner of
  * a symbol creates its `symbol_checkpoints` row if missing and bumps its epoch, in one transaction,
  * and reads back where the durable state stands. From the commit on, a WriteBuffer holding an older
- * epoch is fenced (its checkpoint-advance matches no row); the new owner passes the returned epoch
+ * epoch is fenced (checkpoints-lock finds another epoch); the new owner passes the returned epoch
  * to every `WriteBuffer.checkpoint`, loads the book as of `lastStreamId` (book-loader.ts) and
  * replays the stream after it.
  *

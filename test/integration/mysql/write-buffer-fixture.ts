@@ -41,6 +41,25 @@ export const BALANCES = defineTable({
   ),
 });
 
+/**
+ * One column per kind of value the driver escapes into the text of a statement, for the tests that
+ * read them back exactly (write-buffer-text-protocol.test.ts).
+ */
+export const VALUES = defineTable({
+  name: 'test_values',
+  columns: ['id', 'label', 'signed_big', 'unsigned_big', 'amount', 'happened_at', 'raw_bytes'],
+  primaryKey: ['id'],
+  upsert: parseUpsertTemplate(
+    'test-values-upsert',
+    `-- test_values: the latest row of an id wins.
+     INSERT INTO test_values (id, label, signed_big, unsigned_big, amount, happened_at, raw_bytes)
+     VALUES /*:rows*/
+     ON DUPLICATE KEY UPDATE label = VALUES(label), signed_big = VALUES(signed_big),
+       unsigned_big = VALUES(unsigned_big), amount = VALUES(amount), happened_at = VALUES(happened_at),
+       raw_bytes = VALUES(raw_bytes)`,
+  ),
+});
+
 const TEST_TABLES = [
   `CREATE TABLE test_orders (
      order_id BIGINT PRIMARY KEY, symbol VARCHAR(32) NOT NULL, status VARCHAR(16) NOT NULL,
@@ -50,7 +69,14 @@ const TEST_TABLES = [
      locked DECIMAL(36, 0) NOT NULL, version BIGINT NOT NULL, PRIMARY KEY (user_id, asset)) ENGINE=InnoDB`,
   // Rows a lock holder writes to weigh more than the flush, so InnoDB picks the flush as victim.
   `CREATE TABLE test_ballast (id INT PRIMARY KEY) ENGINE=InnoDB`,
+  `CREATE TABLE test_values (
+     id INT PRIMARY KEY, label VARCHAR(64) NULL, signed_big BIGINT NULL, unsigned_big BIGINT UNSIGNED NULL,
+     amount DECIMAL(38, 0) NULL, happened_at DATETIME(3) NULL, raw_bytes VARBINARY(16) NULL)
+   ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
 ];
+
+/** What reset() empties: the test tables, and the real table the checkpoints go to. */
+const RESET_TABLES = ['test_orders', 'test_balances', 'test_ballast', 'test_values', 'symbol_checkpoints'];
 
 export interface TestDatabase {
   readonly name: string;
@@ -93,9 +119,7 @@ export async function openTestDatabase(): Promise<TestDatabase> {
       return rows as T[];
     },
     async reset() {
-      for (const table of ['test_orders', 'test_balances', 'test_ballast', 'symbol_checkpoints']) {
-        await t.pool.query(`DELETE FROM ${table}`);
-      }
+      for (const table of RESET_TABLES) await t.pool.query(`DELETE FROM ${table}`);
     },
     async close() {
       for (const connection of held.splice(0)) connection.release();

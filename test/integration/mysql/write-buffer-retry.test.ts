@@ -21,14 +21,13 @@ function instrumented(
     beginTransaction: () => (calls.push('begin'), connection.beginTransaction()),
     commit: () => (calls.push('commit'), connection.commit()),
     rollback: () => (calls.push('rollback'), connection.rollback()),
-    async execute(sql, values) {
+    async query(sql, values) {
       if (sql.startsWith('INSERT') && failUpserts.count > 0) {
         failUpserts.count--;
         throw Object.assign(new Error('injected'), { errno: failUpserts.errno });
       }
-      return connection.execute(sql, values);
+      return connection.query(sql, values);
     },
-    unprepare: (sql) => connection.unprepare(sql),
     release: () => connection.release(),
     destroy: () => connection.destroy(),
   };

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import {
   loadSqlStatement,
+  loadUpsertTemplate,
   parseSqlStatement,
   parseUpsertTemplate,
   SqlTemplateError,
@@ -26,12 +27,40 @@ function expectTemplateError(text: string, pattern: RegExp): void {
 }
 
 describe('mysql/sql-statements', () => {
-  it('loads checkpoint-advance.sql once: one UPDATE, seven parameters, no header', () => {
-    const statement = loadSqlStatement('checkpoint-advance.sql');
-    expect(statement.parameterCount).to.equal(7);
-    expect(statement.sql).to.match(/^UPDATE symbol_checkpoints\s+SET last_stream_id = \?, last_seq = \?/);
-    expect(statement.sql).to.match(/WHERE symbol = \? AND epoch = \?$/);
+  it('loads checkpoints-lock.sql: one locking SELECT by primary key, one parameter (the symbols), no header', () => {
+    const statement = loadSqlStatement('checkpoints-lock.sql');
+    expect(statement.parameterCount).to.equal(1);
+    expect(statement.sql).to.match(/^SELECT symbol, epoch\s+FROM symbol_checkpoints FORCE INDEX \(PRIMARY\)/);
+    expect(statement.sql).to.match(/WHERE symbol IN \(\?\)\s+FOR UPDATE$/);
     expect(statement.sql).not.to.contain('--');
+  });
+
+  it('loads checkpoints-advance.sql: an upsert of every checkpoint column that never updates symbol or epoch', () => {
+    const template = loadUpsertTemplate('checkpoints-advance.sql');
+    expect(template.table).to.equal('symbol_checkpoints');
+    expect(template.columns).to.deep.equal([
+      'symbol',
+      'epoch',
+      'last_stream_id',
+      'last_seq',
+      'maker_fee_ppm',
+      'taker_fee_ppm',
+      'last_timestamp_ms',
+    ]);
+    expect(template.assignments.map((a) => a.column)).to.deep.equal([
+      'last_stream_id',
+      'last_seq',
+      'maker_fee_ppm',
+      'taker_fee_ppm',
+      'last_timestamp_ms',
+      'updated_at',
+    ]);
+    expect(template.assignments.at(-1)!.expression).to.equal('CURRENT_TIMESTAMP(3)');
+    expect(template.sqlFor(2)).to.contain(
+      'VALUES (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?)\nON DUPLICATE',
+    );
+    expect(template.sqlFor(8).split('?')).to.have.length(8 * 7 + 1);
+    expect(template.sqlFor(1)).not.to.contain('--');
   });
 
   it('expands the rows marker to N tuples of one placeholder per column, nothing else', () => {

@@ -130,6 +130,44 @@ describe('mysql/write-buffer-rows', () => {
     });
   });
 
+  describe('planUpserts and compareKeys agree', () => {
+    it('sorts random composite keys exactly as compareKeys orders them, big decimal ids included', () => {
+      const decimal = fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }).map(String);
+      const value = fc.oneof(
+        decimal,
+        fc.integer({ min: -1000, max: 1000 }),
+        fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }),
+        fc.constantFrom('BTC', 'USD', '0', '-1', '07', ''),
+      );
+      fc.assert(
+        fc.property(fc.uniqueArray(fc.tuple(value, value), { minLength: 1, maxLength: 60 }), (keys) => {
+          const owed = new OwedRows([BALANCES]);
+          for (const [user, asset] of keys)
+            owed.add(BALANCES, rowValues(BALANCES, { user_id: user, asset, available: '1', version: 1 }));
+          const [statement] = planUpserts(owed.take(), 1000);
+          const planned: SqlValue[][] = [];
+          for (let i = 0; i < statement!.values.length; i += 4)
+            planned.push(statement!.values.slice(i, i + 2) as SqlValue[]);
+          const expected = [...planned].sort((a, b) => compareKeys(a, b, [0, 1]));
+          expect(planned).to.deep.equal(expected);
+        }),
+      );
+    });
+
+    it('orders decimal integer strings as the integers they are, past 2^64', () => {
+      fc.assert(
+        fc.property(
+          fc.bigInt({ min: -(10n ** 40n), max: 10n ** 40n }),
+          fc.bigInt({ min: -(10n ** 40n), max: 10n ** 40n }),
+          (a, b) => {
+            const expected = a < b ? -1 : a > b ? 1 : 0;
+            expect(Math.sign(compareKeys([String(a)], [String(b)], [0]))).to.equal(expected);
+          },
+        ),
+      );
+    });
+  });
+
   describe('compareKeys', () => {
     it('orders numbers exactly across number and bigint, integer strings numerically before other strings', () => {
       const sorted = ([3, '10', 'b', null, 2n ** 60n, '9', 'a', -1, 2.5, '-3'] as SqlValue[]).sort((a, b) =>

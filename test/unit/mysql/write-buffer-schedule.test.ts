@@ -26,25 +26,39 @@ const ORDERS = defineTable({
   ),
 });
 
-/** Commits each transaction's upserted ids; fails or hangs on request. */
+/** The epoch the fake's checkpoint rows carry: every checkpoint of these tests is its owner's. */
+const OWNER_EPOCH = 1;
+
+/** Commits each transaction's upserted order ids; fails or hangs on request. */
 class FakeDatabase implements WriteConnectionSource {
   readonly transactions: unknown[][] = [];
   down = false;
   hang = false;
+  /** false: START TRANSACTION resolves with nothing, like a driver that drops the server status. */
+  reportsStatus = true;
 
   async getConnection(): Promise<WriteConnection> {
     if (this.down) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
     let pending: unknown[] = [];
     return {
-      beginTransaction: async () => void (pending = []),
-      execute: async (_sql, values) => {
+      // mysql2's answer to START TRANSACTION: status 3 (in a transaction, autocommit), so without
+      // the NO_BACKSLASH_ESCAPES flag (0x200).
+      beginTransaction: async () => {
+        pending = [];
+        return this.reportsStatus ? [{ serverStatus: 3 }, undefined] : undefined;
+      },
+      query: async (sql, values) => {
         if (this.hang) await new Promise(() => {});
-        pending.push(...values.filter((_, i) => i % 2 === 0));
-        return [{ info: 'Rows matched: 1  Changed: 1  Warnings: 0' }, undefined];
+        if (sql.startsWith('SELECT')) {
+          // The checkpoint lock: every symbol has its row, at its owner's epoch.
+          const symbols = values[0] as string[];
+          return [symbols.map((symbol) => ({ symbol, epoch: String(OWNER_EPOCH) })), undefined];
+        }
+        if (sql.startsWith('INSERT INTO orders')) pending.push(...values.filter((_, i) => i % 2 === 0));
+        return [{ affectedRows: 1 }, undefined];
       },
       commit: async () => void this.transactions.push(pending),
       rollback: async () => void (pending = []),
-      unprepare: () => {},
       release: () => {},
       destroy: () => {},
     };
@@ -89,11 +103,11 @@ describe('mysql/write-buffer: scheduling', () => {
   it('addBatch owes a batch and its checkpoint as one step: past flushRows, one flush takes all of it', async () => {
     const writer = buffer();
     const rows = [1, 2, 3, 4, 5].map((id) => ({ table: ORDERS, row: { id, status: 'new' } }));
-    const checkpoint = { symbol: 'BTC-USDT', epoch: 1, lastStreamId: '5-0', lastSeq: 9 };
+    const checkpoint = { symbol: 'BTC-USDT', epoch: OWNER_EPOCH, lastStreamId: '5-0', lastSeq: 9 };
     writer.addBatch(rows, checkpoint);
     await settle();
     expect(results).to.have.length(1);
-    expect(results[0]!.rows).to.equal(5);
+    expect(results[0]).to.include({ ok: true, rows: 5 });
     expect(results[0]!.checkpoints.map((c) => c.lastStreamId)).to.deep.equal(['5-0']);
     // The same rows added one by one flush at the third, before the checkpoint exists.
     const oneByOne = buffer();
@@ -191,6 +205,16 @@ describe('mysql/write-buffer: scheduling', () => {
     expect(() => writer.checkpoint({ symbol: '', epoch: 1, lastStreamId: '1-0', lastSeq: 1 })).to.throw(
       WriteBufferError,
     );
+  });
+
+  it('sends nothing on a connection that does not say whether it reads backslash escapes', async () => {
+    database.reportsStatus = false;
+    const writer = buffer({ autoFlush: false });
+    writer.add(ORDERS, { id: 1, status: 'new' });
+    const result = await writer.flush();
+    expect(result).to.include({ ok: false, attempts: 1, backlogRows: 1 });
+    expect(result.error).to.be.instanceOf(WriteBufferError).with.property('code', 'UNSAFE_SESSION');
+    expect(database.transactions).to.deep.equal([]);
   });
 
   it('an empty flush does nothing and reports nothing', async () => {
