@@ -7,7 +7,6 @@ import { RedisMarketDirectory } from '../adapters/api/market-directory.ts';
 import { loadConfig } from '../config/config.ts';
 import { createLogger } from '../observability/logger.ts';
 import { MatcherMetrics } from '../observability/matcher-metrics.ts';
-import { defineReadModelScripts } from '../redis/read-model-scripts.ts';
 import { ReadModelWriter } from '../read-model/read-model-writer.ts';
 import { BalanceStore } from '../redis/balance-store.ts';
 import { createRedisClient } from '../redis/connection.ts';
@@ -79,8 +78,8 @@ export async function runMatcherThread(port: MessagePort, data: MatcherThreadDat
         onFlush,
       }),
   });
-  // On one Redis a batch's read-model writes go as one script call (read-model-writer.ts).
-  if (!clustered) defineReadModelScripts(redis);
+  // On one Redis a batch's read-model writes go as one script call (read-model-writer.ts); the
+  // client has the script from its creation (createRedisClient).
   const writer = new ReadModelWriter(keys, { scripted: !clustered });
   const observer = new ReadModelObserver(redis, keys, writer, publisher, durable, log);
   const runtime = new MatcherRuntime(

@@ -41,8 +41,9 @@ export interface ReadModelWriterOptions {
   /** Least milliseconds between two depth writes of a symbol, unless forced. Default 100. */
   readonly depthIntervalMs?: number;
   /**
-   * One script call per batch (`readModelApply`, defined on the client with defineReadModelScripts)
-   * instead of one command per write. One Redis only. Default false.
+   * One script call per batch (`readModelApply`, which createRedis defines on every client, and
+   * defineReadModelScripts on any other) instead of one command per write. One Redis only. Default
+   * false.
    */
   readonly scripted?: boolean;
 }
