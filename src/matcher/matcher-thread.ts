@@ -7,6 +7,7 @@ import { RedisMarketDirectory } from '../adapters/api/market-directory.ts';
 import { loadConfig } from '../config/config.ts';
 import { createLogger } from '../observability/logger.ts';
 import { MatcherMetrics } from '../observability/matcher-metrics.ts';
+import { ThreadRuntimeMetrics } from '../observability/thread-runtime-metrics.ts';
 import { ReadModelWriter } from '../read-model/read-model-writer.ts';
 import { BalanceStore } from '../redis/balance-store.ts';
 import { createRedisClient } from '../redis/connection.ts';
@@ -48,6 +49,7 @@ export async function runMatcherThread(port: MessagePort, data: MatcherThreadDat
   // Scrapes are answered from the start, before the connections are up: the process never waits
   // for a thread that is still starting longer than its scrape timeout.
   const metrics = new MatcherMetrics({ tables: DURABLE_TABLES.map((table) => table.name) });
+  const runtimeMetrics = new ThreadRuntimeMetrics(metrics.registry, String(data.threadIndex)).start();
   port.on('message', (message: ToMatcherThread) => {
     if (message.type !== 'metrics') return;
     const { requestId } = message;
@@ -117,6 +119,7 @@ export async function runMatcherThread(port: MessagePort, data: MatcherThreadDat
   try {
     await runtime.run();
   } finally {
+    runtimeMetrics.stop();
     await markets.close().catch(() => undefined);
     await pool.end().catch(() => undefined);
     await Promise.all([redis.quit(), reader.quit()].map((p) => p.catch(() => undefined)));

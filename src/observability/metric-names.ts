@@ -4,7 +4,8 @@
  * names (a test checks that each query's metrics exist in a real scrape).
  *
  * Labels are bounded: route patterns, status codes, symbols (one per market), outcomes and reasons
- * from closed lists, tables, errnos. Never a user, an order or a trade.
+ * from closed lists, tables, errnos, a matcher thread's index (at most WORKER_THREADS per process) and
+ * V8's GC kinds. Never a user, an order or a trade.
  */
 
 /** Label values of `ORDERS` outcome: how a command ended, as the engine or the funds step decided. */
@@ -79,6 +80,13 @@ export const METRICS = {
   writerBacklog: 'exchange_writer_backlog_rows',
   /** Gauge: 1 while a writer owes so much that its thread stops reading. */
   writerBackpressured: 'exchange_writer_backpressured',
+  /**
+   * Histogram, labels thread, kind (minor, major, incremental, weakcb): a GC pause of a matcher
+   * thread's own isolate, which the process's nodejs_gc_* metrics do not see.
+   */
+  matcherThreadGcDuration: 'exchange_matcher_thread_gc_duration_seconds',
+  /** Counter, label thread: seconds a matcher thread's event loop ran code; its rate is the busy share. */
+  matcherThreadBusy: 'exchange_matcher_thread_busy_seconds_total',
 } as const;
 
 export type MetricName = (typeof METRICS)[keyof typeof METRICS];

@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { rendezvousOwner } from '../../src/matcher/shard-map.ts';
 import { METRICS } from '../../src/observability/metric-names.ts';
 import { LATENCY_BUCKETS_SECONDS } from '../../src/observability/metrics.ts';
+import { GC_KINDS, GC_PAUSE_BUCKETS_SECONDS } from '../../src/observability/thread-runtime-metrics.ts';
 import { DurableCluster, SHARD_COUNT, SYMBOLS, USERS, waitUntil } from '../support/durable-cluster.ts';
 import { Scrape } from '../support/prometheus-text.ts';
 
@@ -25,7 +26,10 @@ const HISTOGRAMS: ReadonlySet<string> = new Set([
   METRICS.acceptToPersisted,
   METRICS.matchBatchDuration,
   METRICS.writerFlushDuration,
+  METRICS.matcherThreadGcDuration,
 ]);
+/** Histograms of pauses, not of latencies: their own buckets, and an idle thread may not have any. */
+const GC_HISTOGRAMS: ReadonlySet<string> = new Set([METRICS.matcherThreadGcDuration]);
 /** Every label an exchange_* series may carry: bounded lists, never a user or an order. */
 const ALLOWED_LABELS = new Set([
   'method',
@@ -37,6 +41,8 @@ const ALLOWED_LABELS = new Set([
   'reason',
   'table',
   'errno',
+  'thread',
+  'kind',
   'le',
 ]);
 const PAIRS_PER_SYMBOL = 3;
@@ -180,7 +186,10 @@ describe('e2e: Prometheus metrics of the API and of a matcher process with two t
       expect(type, `${name} is declared`).to.not.equal(undefined);
       const samples = HISTOGRAMS.has(name) ? s.series(`${name}_count`) : s.series(name);
       expect(samples, `${name} has samples`).to.have.length.greaterThan(0);
-      if (HISTOGRAMS.has(name)) {
+      if (GC_HISTOGRAMS.has(name)) {
+        expect(type).to.equal('histogram');
+        expect(s.buckets(name)).to.deep.equal([...GC_PAUSE_BUCKETS_SECONDS, Infinity]);
+      } else if (HISTOGRAMS.has(name)) {
         expect(type).to.equal('histogram');
         expect(s.buckets(name), `${name}: dense buckets below 1 ms`).to.deep.equal([
           ...LATENCY_BUCKETS_SECONDS,
@@ -219,6 +228,12 @@ describe('e2e: Prometheus metrics of the API and of a matcher process with two t
       api.series(`${METRICS.httpRequestDuration}_count`, { route: '/v1/orders/:orderId', method: 'GET' }),
     ).to.have.length(1);
     expect(after.series('process_cpu_user_seconds_total'), "the process's default metrics").to.have.length(1);
+    // Each thread's own isolate: its GC pauses by kind, and busy time that grew while it matched.
+    for (const thread of ['0', '1']) {
+      for (const kind of GC_KINDS)
+        expect(after.series(`${METRICS.matcherThreadGcDuration}_count`, { thread, kind })).to.have.length(1);
+      expect(delta(METRICS.matcherThreadBusy, { thread }), `thread ${thread} busy`).to.be.greaterThan(0);
+    }
 
     // Two threads, one series each: aggregated, not concatenated; the shards are the sum of both threads'.
     for (const s of [after, api]) {
