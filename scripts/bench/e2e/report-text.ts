@@ -6,6 +6,7 @@ import type { SecondStats } from './generator-messages.ts';
 import type { LatencySummaryMs } from './latency-histogram.ts';
 import type { ObjectiveResult } from './objectives.ts';
 import type { StepResult, SystemLatency } from './run-step.ts';
+import { LONG_PAUSE_SECONDS } from './thread-stats.ts';
 
 export interface CheckResult {
   readonly name: string;
@@ -137,6 +138,13 @@ export function stepDetailLines(s: StepResult): string[] {
         (s.matcherCounts.persistedDropped > 0
           ? `; ${formatInt(s.matcherCounts.persistedDropped)} accept→persisted samples dropped`
           : ''),
+    );
+  }
+  for (const t of s.matcherThreads ?? []) {
+    const longest = Number.isFinite(t.longestPauseBucketMs) ? `≤ ${t.longestPauseBucketMs} ms` : '> 1 s';
+    lines.push(
+      `  matcher thread ${t.thread}: busy ${Math.round(100 * t.busyShare)}%, GC ${Math.round(100 * t.gcShare)}% ` +
+        `(${formatInt(t.gcPauses)} pauses, ${formatInt(t.longPauses)} over ${LONG_PAUSE_SECONDS * 1000} ms, longest ${longest})`,
     );
   }
   if (Object.keys(g.errors).length > 0) lines.push(`  errors: ${record(g.errors)}`);

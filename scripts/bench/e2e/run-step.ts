@@ -20,6 +20,7 @@ import {
   type Sample,
 } from './prometheus.ts';
 import { formatProgress } from './report-text.ts';
+import { threadStatsBetween, type ThreadStats } from './thread-stats.ts';
 
 const MIN_CPU_INTERVAL_MS = 500;
 
@@ -60,6 +61,8 @@ export interface StepResult {
     /** accept→persisted samples dropped (a full queue): the persisted P99 misses them. */
     readonly persistedDropped: number;
   } | null;
+  /** Each matcher thread's busy share and GC pauses over the window (null: not scraped). */
+  readonly matcherThreads: readonly ThreadStats[] | null;
   /** CPU over the measured window, % of one core, by process group. */
   readonly cpu: CpuSplit | null;
   readonly seconds: ReadonlyArray<SecondStats & { readonly cpu: Readonly<Record<string, number>> }>;
@@ -221,6 +224,8 @@ export async function runStep(
               ),
             ).reduce((a, b) => a + b, 0),
           };
+    const matcherThreads =
+      mStart === null || mEnd === null ? null : threadStatsBetween(mStart, mEnd, job.durationSec);
     const cpu = cpuBetween(cpuStart, cpuEnd);
     const ack = LatencyHistogram.fromSparse(result.ackLatency);
     const offeredPerSec = result.offered / job.durationSec;
@@ -260,6 +265,7 @@ export async function runStep(
       apiPlace,
       apiCancel,
       matcherCounts,
+      matcherThreads,
       cpu: { ...cpu, percent: grouped(cpu) },
       seconds: seconds.map((s) => ({ ...s, cpu: secondsCpu[s.second] ?? {} })),
       objectives,
