@@ -5,7 +5,7 @@ import { METRICS } from './metric-names.ts';
 /**
  * GC pauses run from a fraction of a millisecond (a small scavenge) to tens of milliseconds (a
  * scavenge of a busy 128 MB young generation, a mark-compact): the buckets cover both ends, and
- * the accept→matched objective (100 ms) sits between two of them.
+ * the accept→matched objective (100 ms) is one of them.
  */
 export const GC_PAUSE_BUCKETS_SECONDS = [
   0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.035, 0.05, 0.1, 0.2, 0.5, 1,
@@ -41,13 +41,12 @@ export function gcKindOf(entry: PerformanceEntry): GcKind | undefined {
  *   (perf_hooks' event-loop utilization); its rate is the thread's busy share (1 = saturated).
  */
 export class ThreadRuntimeMetrics {
-  private readonly gcDuration: Histogram<'thread' | 'kind'>;
   private readonly gcByKind = new Map<GcKind, Histogram.Internal<'thread' | 'kind'>>();
   private observer: PerformanceObserver | undefined;
 
   constructor(registry: Registry, thread: string) {
     const registers = [registry];
-    this.gcDuration = new Histogram({
+    const gcDuration = new Histogram({
       name: METRICS.matcherThreadGcDuration,
       help: "One garbage collection of a matcher thread's isolate, by V8 kind.",
       labelNames: ['thread', 'kind'],
@@ -69,8 +68,8 @@ export class ThreadRuntimeMetrics {
       },
     }).inc({ thread }, 0);
     for (const kind of GC_KINDS) {
-      this.gcDuration.zero({ thread, kind });
-      this.gcByKind.set(kind, this.gcDuration.labels({ thread, kind }));
+      gcDuration.zero({ thread, kind });
+      this.gcByKind.set(kind, gcDuration.labels({ thread, kind }));
     }
   }
 
