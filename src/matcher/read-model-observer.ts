@@ -58,14 +58,17 @@ export class ReadModelObserver implements BatchObserver {
     const replies: Array<string | null> = [];
     for (const { entry, applied, events, refusal } of batch.commands) {
       const c = entry.command;
+      // Only an API instance waiting for the outcome gets one: no copy of the record for the others.
+      const step = { answer: entry.replyTo !== null };
       if (refusal !== null) {
         if (c.type === 'place')
-          projection.rejectForFunds({ ...c, clientOrderId: entry.clientOrderId }, refusal);
-        else projection.refuse('orderId' in c ? String(c.orderId) : '', refusal);
+          projection.rejectForFunds({ ...c, clientOrderId: entry.clientOrderId }, refusal, step);
+        else projection.refuse('orderId' in c ? String(c.orderId) : '', refusal, step);
       } else if (applied !== null) {
         projection.applied(
           applied.type === 'place' ? { ...applied, clientOrderId: entry.clientOrderId } : applied,
           events,
+          step,
         );
       }
       replies.push(entry.replyTo);

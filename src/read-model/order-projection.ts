@@ -101,6 +101,16 @@ export interface ProjectedBatch {
   readonly missing: readonly string[];
 }
 
+/** How one command's step is answered. */
+export interface StepOptions {
+  /**
+   * Someone waits for the command's outcome (its stream entry named a replyTo). Default true. A step
+   * nobody waits for still projects its orders and trades but builds no outcome: its entry in
+   * `outcomes` is null, and the copy of the order's record an outcome carries is never made.
+   */
+  readonly answer?: boolean;
+}
+
 export interface FinishOptions {
   /** Also load the orders the batch accepts, to recognize trades a previous owner already wrote. */
   readonly replay?: boolean;
@@ -133,14 +143,16 @@ type Step =
       readonly command: Command;
       readonly place: PlaceInfo | undefined;
       readonly events: readonly EngineEvent[];
+      readonly answer: boolean;
     }
   | {
       readonly kind: 'fundsRejected';
       readonly place: PlaceInfo;
       readonly reason: string;
       readonly timestamp: number;
+      readonly answer: boolean;
     }
-  | { readonly kind: 'refused'; readonly orderId: string; readonly reason: string };
+  | { readonly kind: 'refused'; readonly orderId: string; readonly reason: string; readonly answer: boolean };
 
 /** A record being built: OrderRecord's fields, mutable, plus what the writer and the projection need. */
 interface Draft {
@@ -244,26 +256,32 @@ export class OrderProjection {
    * PlaceInfo (the stream's command plus clientOrderId); a plain PlaceCommand gets clientOrderId null.
    * Returns the index of its outcome in the batch.
    */
-  applied(command: Command | PlaceInfo, events: readonly EngineEvent[]): number {
+  applied(command: Command | PlaceInfo, events: readonly EngineEvent[], options: StepOptions = {}): number {
     const place =
       command.type === 'place'
         ? 'clientOrderId' in command
           ? command
           : { ...command, clientOrderId: null }
         : undefined;
-    this.steps.push({ kind: 'applied', command, place, events });
+    this.steps.push({ kind: 'applied', command, place, events, answer: options.answer ?? true });
     return this.steps.length - 1;
   }
 
   /** A place whose funds could not be held: it never reached the engine; the order is `rejected`. */
-  rejectForFunds(place: PlaceInfo, reason = 'INSUFFICIENT_FUNDS', timestamp = place.timestamp): number {
-    this.steps.push({ kind: 'fundsRejected', place, reason, timestamp });
+  rejectForFunds(place: PlaceInfo, reason = 'INSUFFICIENT_FUNDS', options: StepOptions = {}): number {
+    this.steps.push({
+      kind: 'fundsRejected',
+      place,
+      reason,
+      timestamp: place.timestamp,
+      answer: options.answer ?? true,
+    });
     return this.steps.length - 1;
   }
 
   /** A cancel or amend the owner refused before the engine (an amend's extra hold failed): nothing changes. */
-  refuse(orderId: string, reason: string): number {
-    this.steps.push({ kind: 'refused', orderId, reason });
+  refuse(orderId: string, reason: string, options: StepOptions = {}): number {
+    this.steps.push({ kind: 'refused', orderId, reason, answer: options.answer ?? true });
     return this.steps.length - 1;
   }
 
@@ -361,13 +379,14 @@ class BatchRun {
   private step(step: Step): OutcomeMessage | null {
     switch (step.kind) {
       case 'refused':
+        if (!step.answer) return null;
         return { orderId: step.orderId, outcome: { kind: 'rejected', reason: step.reason } };
       case 'fundsRejected': {
         const d = this.rejectedDraft(step.place, step.reason, step.timestamp);
-        return this.orderOutcome(d);
+        return step.answer ? this.orderOutcome(d) : null;
       }
       case 'applied':
-        return this.appliedStep(step.command, step.place, step.events);
+        return this.appliedStep(step.command, step.place, step.events, step.answer);
     }
   }
 
@@ -375,6 +394,7 @@ class BatchRun {
     command: Command,
     place: PlaceInfo | undefined,
     events: readonly EngineEvent[],
+    answer: boolean,
   ): OutcomeMessage | null {
     const subject = subjectOf(command);
     let refusal: string | undefined;
@@ -451,7 +471,7 @@ class BatchRun {
           break;
       }
     }
-    if (subject === undefined) return null;
+    if (subject === undefined || !answer) return null;
     if (refusal !== undefined) return { orderId: subject, outcome: { kind: 'rejected', reason: refusal } };
     subjectDraft ??= this.drafts.get(subject);
     // Every applied place, cancel or amend emits events about its order or a rejection; an empty

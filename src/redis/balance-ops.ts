@@ -1,5 +1,5 @@
 import type { ClientContext, RedisCommander, Result } from 'ioredis';
-import { accountsOf, VERSION_FIELD, type AccountSnapshot } from './balance-accounts.ts';
+import { accountsOf, assetAccountFields, assetAccountsOf, type AccountSnapshot } from './balance-accounts.ts';
 import {
   BalanceScriptError,
   decodeDeposit,
@@ -150,22 +150,17 @@ export class BalanceOps {
    */
   assetAccounts(userId: number, assets: readonly string[]): Op<AccountSnapshot[]> {
     const balances = this.keys.balances(userId);
-    const fields = [VERSION_FIELD, ...assets.flatMap((asset) => [`a:${asset}`, `l:${asset}`, `f:${asset}`])];
+    const fields = assetAccountFields(assets);
     return {
       send: (client) => client.hmget(balances, ...fields),
       decode: (reply) => {
-        if (!Array.isArray(reply) || reply.length !== fields.length) {
+        if (!Array.isArray(reply)) {
           throw new BalanceScriptError(
             'UNEXPECTED_REPLY',
             `unexpected HMGET reply for ${balances}: ${JSON.stringify(reply)}`,
           );
         }
-        const present: Record<string, string> = {};
-        fields.forEach((field, i) => {
-          const value: unknown = reply[i];
-          if (typeof value === 'string') present[field] = value;
-        });
-        return accountsOf(userId, balances, present);
+        return assetAccountsOf(userId, balances, assets, reply);
       },
     };
   }

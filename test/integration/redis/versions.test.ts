@@ -184,18 +184,29 @@ describe('redis/balances: readAccounts', () => {
     const batch = f.store.pipelined(f.t.redis.pipeline());
     const some = batch.readAccounts([carol, bob, alice], ['BTC', 'USDT']);
     const all = batch.readAccounts([alice]);
+    const reversed = batch.readAccounts([alice], ['USDT', 'BTC']);
     const replies = await batch.pipeline.exec();
     expect(some.read(replies)).to.deep.equal([
       { userId: alice, asset: 'BTC', available: 7n, locked: 0n, feesPaid: 0n, version: 4n },
       { userId: alice, asset: 'USDT', available: 60n, locked: 40n, feesPaid: 0n, version: 4n },
     ] satisfies AccountSnapshot[]);
     expect(all.read(replies).filter((a) => a.asset !== 'ETH')).to.deep.equal(some.read(replies));
-    // A value the scripts never write is refused here too.
+    expect(reversed.read(replies), 'sorted by asset whatever the order asked').to.deep.equal(
+      some.read(replies),
+    );
+    // A value the scripts never write is refused here too, the version included.
     await f.t.redis.hset(f.t.keys.balances(bob), 'l:BTC', 'x');
+    await f.t.redis.hset(f.t.keys.balances(carol), 'a:USDT', '5', 'v', '1.5');
     const refused = f.store.pipelined(f.t.redis.pipeline());
     const read = refused.readAccounts([bob], ['BTC']);
+    const readVersion = refused.readAccounts([carol], ['BTC', 'USDT']);
     const badReplies = await refused.pipeline.exec();
-    expect(() => read.read(badReplies)).to.throw(/l:BTC/);
+    expect(() => read.read(badReplies))
+      .to.throw(BalanceScriptError, / l:BTC holds "x"/)
+      .with.property('code', 'CORRUPT_STATE');
+    expect(() => readVersion.read(badReplies))
+      .to.throw(BalanceScriptError, / v holds "1.5"/)
+      .with.property('code', 'CORRUPT_STATE');
   });
 
   it('gives version 0 to a hash written before versions existed', async () => {

@@ -581,6 +581,25 @@ describe('read-model/order-projection', () => {
   });
 
   describe('API details', () => {
+    it('a step nobody waits for projects the same orders and trades, and answers null', async () => {
+      const items = [
+        buy('b1', 1, 300_000, 5),
+        noFunds(marketBuyQuote('q', 2, 900)),
+        sell('s1', 2, 300_000, 2),
+        { refuse: { orderId: 'b1', reason: 'INSUFFICIENT_FUNDS' } },
+        cancel('b1', 1),
+      ];
+      const answered = await new ProjectionHarness().batch(items);
+      const unanswered = await new ProjectionHarness().batch(items, { answer: false });
+      expect(answered.outcomes.map((o) => o?.orderId)).to.deep.equal(['b1', 'q', 's1', 'b1', 'b1']);
+      expect(unanswered.outcomes).to.deep.equal([null, null, null, null, null]);
+      expect(unanswered.orders).to.deep.equal(answered.orders);
+      expect(unanswered.userTrades).to.deep.equal(answered.userTrades);
+      expect(unanswered.publicTrades).to.deep.equal(answered.publicTrades);
+      expect(unanswered.depthChanged).to.equal(answered.depthChanged);
+      expect(orderOf(unanswered, 'b1')).to.deep.include({ status: 'canceled', filledQuantity: 2 });
+    });
+
     it('a plain PlaceCommand has no clientOrderId; outcomes follow the calls', async () => {
       const projection = new OrderProjection(MARKET, async () => {
         throw new Error('nothing to load');

@@ -13,6 +13,7 @@ import {
   type PlaceInfo,
   type ProjectedBatch,
   type ProjectionMarket,
+  type StepOptions,
 } from '../../../src/read-model/order-projection.ts';
 import { BTC_USDT } from '../../support/engine-fixtures.ts';
 
@@ -67,21 +68,28 @@ export class ProjectionHarness {
     this.clock = value;
   }
 
-  /** Applies the items as one batch, projects it, and keeps its records in `store`. */
-  async batch(items: readonly BatchItem[], options: FinishOptions = {}): Promise<ProjectedBatch> {
+  /**
+   * Applies the items as one batch, projects it, and keeps its records in `store`. `answer` applies
+   * to every item (StepOptions).
+   */
+  async batch(
+    items: readonly BatchItem[],
+    { answer, ...options }: FinishOptions & StepOptions = {},
+  ): Promise<ProjectedBatch> {
+    const step: StepOptions = answer === undefined ? {} : { answer };
     for (const item of items) {
       const timestamp = this.clock++;
       if ('noFunds' in item) {
-        this.projection.rejectForFunds({ ...item.noFunds, timestamp }, 'INSUFFICIENT_FUNDS');
+        this.projection.rejectForFunds({ ...item.noFunds, timestamp }, 'INSUFFICIENT_FUNDS', step);
       } else if ('refuse' in item) {
-        this.projection.refuse(item.refuse.orderId, item.refuse.reason);
+        this.projection.refuse(item.refuse.orderId, item.refuse.reason, step);
       } else {
         const stamped = { ...item, timestamp };
         const events: EngineEvent[] = [];
         const { clientOrderId: _ignored, ...command } = stamped as PlaceInfo;
         this.book.apply(command as Command, events);
         this.events.push(...events);
-        this.projection.applied(stamped, events);
+        this.projection.applied(stamped, events, step);
       }
     }
     const batch = await this.projection.finish(options);
