@@ -163,6 +163,9 @@ async function main(options: BenchOptions): Promise<number> {
           processes: [...system.processes, ...servers],
           label,
           progress: log,
+          redis,
+          redisSampleSec: options.redisSampleSec,
+          note: (text) => notes.push(`${label} ${text}`),
         },
         rate,
       );

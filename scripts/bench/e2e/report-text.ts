@@ -5,6 +5,7 @@ import type { BenchReport } from './bench-report.ts';
 import type { SecondStats } from './generator-messages.ts';
 import type { LatencySummaryMs } from './latency-histogram.ts';
 import type { ObjectiveResult } from './objectives.ts';
+import type { RedisTimeShare } from './redis-stats.ts';
 import type { StepResult, SystemLatency } from './run-step.ts';
 import { LONG_PAUSE_SECONDS } from './thread-stats.ts';
 
@@ -29,6 +30,37 @@ function cpuLine(cpu: Readonly<Record<string, number>>): string {
   const parts = names.map((n) => `${n} ${Math.round(cpu[n]!)}%`);
   if (cpu.machine !== undefined) parts.push(`(box ${Math.round(cpu.machine)}%)`);
   return parts.join(' ');
+}
+
+/** Shares of Redis's time printed per line: the rest are in the JSON report. */
+export const REDIS_SHARES_SHOWN = 6;
+
+/** `evalsha 32.3% (2,565/s × 126 µs), hget 3.4% (...)`: the largest shares first. */
+export function redisSharesLine(shares: readonly RedisTimeShare[], percentDigits = 1): string {
+  if (shares.length === 0) return 'none';
+  const shown = shares
+    .slice(0, REDIS_SHARES_SHOWN)
+    .map(
+      (r) =>
+        `${r.name} ${(100 * r.coreShare).toFixed(percentDigits)}% ` +
+        `(${formatInt(r.callsPerSec)}/s × ${ms(r.usecPerCall)} µs)`,
+    );
+  const rest = shares.length - shown.length;
+  return shown.join(', ') + (rest > 0 ? `, ${rest} more` : '');
+}
+
+/**
+ * `balanceBatch 67% (181/s × 1519 µs), ...`: each script's part of the scripts' time in the sample.
+ * Recording every command slows Redis while it lasts, so the sample's costs are not Redis's usual
+ * ones: only the split between the scripts is printed as a share.
+ */
+export function redisScriptSplitLine(shares: readonly RedisTimeShare[]): string {
+  const total = shares.reduce((sum, r) => sum + r.coreShare, 0);
+  if (total === 0) return 'none';
+  return redisSharesLine(
+    shares.map((r) => ({ ...r, coreShare: r.coreShare / total })),
+    0,
+  );
 }
 
 /** One line per second: what was offered and answered, the ack latency of the second, errors, CPU. */
@@ -139,6 +171,18 @@ export function stepDetailLines(s: StepResult): string[] {
           ? `; ${formatInt(s.matcherCounts.persistedDropped)} accept→persisted samples dropped`
           : ''),
     );
+  }
+  if (s.redis !== null) {
+    lines.push(
+      `  redis time by command (% of its core; a script's own commands are also inside its evalsha): ` +
+        redisSharesLine(s.redis.commands),
+    );
+    if (s.redis.scripts !== null) {
+      lines.push(
+        `  redis script time split (slowlog sample of ${s.redis.sampleSec} s mid-window; recording slows Redis): ` +
+          redisScriptSplitLine(s.redis.scripts),
+      );
+    }
   }
   for (const t of s.matcherThreads ?? []) {
     const longest = Number.isFinite(t.longestPauseBucketMs) ? `≤ ${t.longestPauseBucketMs} ms` : '> 1 s';

@@ -5,6 +5,7 @@
  * progress line, and turns it all into a StepResult with the objectives' verdict.
  */
 import { METRICS } from '../../../src/observability/metric-names.ts';
+import { ALL_SCRIPTS } from '../../../src/redis/all-scripts.ts';
 import { cpuBetween, readCpu, type CpuReading, type CpuSplit, type TrackedProcess } from './cpu.ts';
 import type { GeneratorJob, GeneratorResult, SecondStats } from './generator-messages.ts';
 import { LatencyHistogram, summarizeMs, type LatencySummaryMs } from './latency-histogram.ts';
@@ -19,6 +20,14 @@ import {
   parseExposition,
   type Sample,
 } from './prometheus.ts';
+import {
+  commandSharesBetween,
+  sampleSlowlog,
+  scriptNamesBySha,
+  scriptShares,
+  type RedisCaller,
+  type RedisTimeShare,
+} from './redis-stats.ts';
 import { formatProgress } from './report-text.ts';
 import { threadStatsBetween, type ThreadStats } from './thread-stats.ts';
 
@@ -65,6 +74,14 @@ export interface StepResult {
   readonly matcherThreads: readonly ThreadStats[] | null;
   /** CPU over the measured window, % of one core, by process group. */
   readonly cpu: CpuSplit | null;
+  /** Redis's time over the window (redis-stats.ts); null: not read (a note says why). */
+  readonly redis: {
+    /** By command, from INFO commandstats, the largest first. */
+    readonly commands: readonly RedisTimeShare[];
+    /** By script, from the slowlog sample (--redis-sample); null: no sample. */
+    readonly scripts: readonly RedisTimeShare[] | null;
+    readonly sampleSec: number;
+  } | null;
   readonly seconds: ReadonlyArray<SecondStats & { readonly cpu: Readonly<Record<string, number>> }>;
   readonly objectives: readonly ObjectiveResult[];
   readonly pass: boolean;
@@ -80,6 +97,38 @@ export interface StepContext {
   readonly processes: readonly TrackedProcess[];
   readonly label: string;
   readonly progress: (line: string) => void;
+  /** The system's Redis, for INFO commandstats and the slowlog sample. */
+  readonly redis: RedisStatsClient;
+  /** Seconds of slowlog sample in the middle of the window; 0: none. */
+  readonly redisSampleSec: number;
+  /** Told why a Redis figure is missing. */
+  readonly note: (text: string) => void;
+}
+
+/** What the step reads of Redis: an ioredis client fits. */
+export interface RedisStatsClient extends RedisCaller {
+  info(section: 'commandstats'): Promise<string>;
+}
+
+async function commandStats(ctx: StepContext): Promise<string | null> {
+  try {
+    return await ctx.redis.info('commandstats');
+  } catch (error) {
+    ctx.note(`Redis time by command not read: ${(error as Error).message}`);
+    return null;
+  }
+}
+
+/** The slowlog sample's split by script, centred in the window; null (and a note) when it failed. */
+async function sampleScripts(ctx: StepContext, sleep: (ms: number) => Promise<void>) {
+  const names = scriptNamesBySha(ALL_SCRIPTS);
+  try {
+    const entries = await sampleSlowlog(ctx.redis, ctx.redisSampleSec, sleep);
+    return scriptShares(entries, names, ctx.redisSampleSec);
+  } catch (error) {
+    ctx.note(`Redis time by script not sampled: ${(error as Error).message}`);
+    return null;
+  }
 }
 
 async function scrape(urls: readonly string[]): Promise<Sample[] | null> {
@@ -137,15 +186,24 @@ function perSecond(split: CpuSplit): Record<string, number> {
   return out;
 }
 
+/** What is read at the edges of the measured window. */
+interface WindowEdges {
+  readonly mStart: Sample[] | null;
+  readonly mEnd: Sample[] | null;
+  readonly aStart: Sample[] | null;
+  readonly aEnd: Sample[] | null;
+  readonly cpuStart: CpuReading;
+  readonly cpuEnd: CpuReading;
+  readonly redis: StepResult['redis'];
+}
+
 export async function runStep(
   ctx: StepContext,
   rate: number,
 ): Promise<{ step: StepResult; ackedPlaceIds: readonly string[] }> {
   const job: GeneratorJob = { ...ctx.job, ratePerSec: rate };
   const secondsCpu: Array<Record<string, number>> = [];
-  let edges:
-    | Promise<[Sample[] | null, Sample[] | null, Sample[] | null, Sample[] | null, CpuReading, CpuReading]>
-    | undefined;
+  let edges: Promise<WindowEdges> | undefined;
   let tracked: TrackedProcess[] = [...ctx.processes];
   let lastCpu: CpuReading | undefined;
 
@@ -155,17 +213,37 @@ export async function runStep(
         new Promise<void>((resolve) =>
           setTimeout(resolve, Math.max(0, startEpochMs + offsetSec * 1000 - Date.now())),
         );
-      edges = (async () => {
+      edges = (async (): Promise<WindowEdges> => {
         await at(job.warmupSec);
         const cpuStart = readCpu(tracked);
-        const [mStart, aStart] = await Promise.all([
+        const [mStart, aStart, redisStart] = await Promise.all([
           scrape(ctx.matcherMetricsUrls),
           scrape(ctx.apiMetricsUrls),
+          commandStats(ctx),
         ]);
+        // The slowlog sample sits in the middle of the window, away from its edges' scrapes.
+        const scripts =
+          ctx.redisSampleSec > 0
+            ? at(job.warmupSec + (job.durationSec - ctx.redisSampleSec) / 2).then(() =>
+                sampleScripts(ctx, (ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+              )
+            : Promise.resolve(null);
         await at(job.warmupSec + job.durationSec);
         const cpuEnd = readCpu(tracked);
-        const [mEnd, aEnd] = await Promise.all([scrape(ctx.matcherMetricsUrls), scrape(ctx.apiMetricsUrls)]);
-        return [mStart, mEnd, aStart, aEnd, cpuStart, cpuEnd];
+        const [mEnd, aEnd, redisEnd] = await Promise.all([
+          scrape(ctx.matcherMetricsUrls),
+          scrape(ctx.apiMetricsUrls),
+          commandStats(ctx),
+        ]);
+        const redis =
+          redisStart === null || redisEnd === null
+            ? null
+            : {
+                commands: commandSharesBetween(redisStart, redisEnd, job.durationSec),
+                scripts: await scripts,
+                sampleSec: ctx.redisSampleSec,
+              };
+        return { mStart, mEnd, aStart, aEnd, cpuStart, cpuEnd, redis };
       })();
     },
     onSecond: (stats) => {
@@ -187,7 +265,7 @@ export async function runStep(
     ];
     lastCpu = readCpu(tracked);
     const result = await generator.go();
-    const [mStart, mEnd, aStart, aEnd, cpuStart, cpuEnd] = await edges!;
+    const { mStart, mEnd, aStart, aEnd, cpuStart, cpuEnd, redis } = await edges!;
 
     const matched = latencyBetween(mStart, mEnd, METRICS.acceptToMatched);
     const persisted = latencyBetween(mStart, mEnd, METRICS.acceptToPersisted);
@@ -267,6 +345,7 @@ export async function runStep(
       matcherCounts,
       matcherThreads,
       cpu: { ...cpu, percent: grouped(cpu) },
+      redis,
       seconds: seconds.map((s) => ({ ...s, cpu: secondsCpu[s.second] ?? {} })),
       objectives,
       pass: allMet(objectives),

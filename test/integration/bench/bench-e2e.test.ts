@@ -53,6 +53,8 @@ describe('npm run bench:e2e (smoke)', function () {
       '3',
       '--connections',
       '8',
+      '--redis-sample',
+      '1',
       '--out',
       out,
     ]);
@@ -85,6 +87,14 @@ describe('npm run bench:e2e (smoke)', function () {
     expect(step!.matched!.count).to.be.greaterThan(400);
     expect(step!.persisted!.count).to.be.greaterThan(0);
     expect(step!.seconds.filter((s) => s.phase === 'measure')).to.have.length(3);
+    // Redis's time: by command over the window, and by script from the 1-second slowlog sample.
+    const evalsha = step!.redis!.commands.find((c) => c.name === 'evalsha');
+    expect(evalsha!.callsPerSec).to.be.greaterThan(100);
+    expect(evalsha!.coreShare).to.be.greaterThan(0);
+    const scripts = step!.redis!.scripts!.map((s) => s.name);
+    expect(scripts).to.include.members(['intakePlace', 'balanceBatch', 'readModelApply']);
+    expect(stdout).to.match(/redis time by command \(.*\): evalsha /);
+    expect(stdout).to.match(/redis script time split \(slowlog sample of 1 s mid-window; .*\): \w+ \d+% /);
 
     const html = readFileSync(join(out, jsonFile!.replace(/\.json$/, '.html')), 'utf8');
     expect(html).to.match(/^<!doctype html>/);

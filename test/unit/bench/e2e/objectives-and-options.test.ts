@@ -105,6 +105,8 @@ describe('bench:e2e options', () => {
       { name: 'matcher-1', pid: 4343 },
     ]);
     expect(parseBenchOptions(['--help'])).to.equal(null);
+    expect(parseBenchOptions([])!.redisSampleSec).to.equal(0);
+    expect(parseBenchOptions(['--redis-sample', '3', '--duration', '20'])!.redisSampleSec).to.equal(3);
   });
 
   it('names the option to fix', () => {
@@ -121,6 +123,8 @@ describe('bench:e2e options', () => {
       [['--matcher-metrics', 'http://x/metrics'], /--target/],
       [['--target', 'http://x', '--pid', 'api'], /--pid/],
       [['--pid', 'api=1'], /--target/],
+      [['--redis-sample', '-1'], /--redis-sample/],
+      [['--redis-sample', '5', '--duration', '5'], /shorter than --duration/],
       [['--no-such-option'], /no-such-option/],
     ];
     for (const [argv, message] of bad)
