@@ -19,6 +19,7 @@ import { BalanceStore } from '../src/redis/balance-store.ts';
 import { createRedis } from '../src/redis/connection.ts';
 import { createKeys } from '../src/redis/keys.ts';
 import { scanKeys } from '../src/redis/scan-keys.ts';
+import { parseCommandStats, type CommandCounters } from './bench/e2e/redis-stats.ts';
 
 const { values } = parseArgs({
   options: {
@@ -44,10 +45,8 @@ const keys = createKeys(`bench-scripts-${randomBytes(4).toString('hex')}`);
 const store = new BalanceStore(redis, keys);
 
 /** evalsha's total usec and calls so far, as Redis counts them. */
-async function evalshaStats(): Promise<{ calls: number; usec: number }> {
-  const info = await redis.info('commandstats');
-  const match = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(info);
-  return match ? { calls: Number(match[1]), usec: Number(match[2]) } : { calls: 0, usec: 0 };
+async function evalshaStats(): Promise<CommandCounters> {
+  return parseCommandStats(await redis.info('commandstats')).get('evalsha') ?? { calls: 0, usec: 0 };
 }
 
 /** Operations per `balanceBatch` call in combined mode: a matcher batch's order of magnitude. */

@@ -149,7 +149,6 @@ type Step =
       readonly kind: 'fundsRejected';
       readonly place: PlaceInfo;
       readonly reason: string;
-      readonly timestamp: number;
       readonly answer: boolean;
     }
   | { readonly kind: 'refused'; readonly orderId: string; readonly reason: string; readonly answer: boolean };
@@ -269,13 +268,7 @@ export class OrderProjection {
 
   /** A place whose funds could not be held: it never reached the engine; the order is `rejected`. */
   rejectForFunds(place: PlaceInfo, reason = 'INSUFFICIENT_FUNDS', options: StepOptions = {}): number {
-    this.steps.push({
-      kind: 'fundsRejected',
-      place,
-      reason,
-      timestamp: place.timestamp,
-      answer: options.answer ?? true,
-    });
+    this.steps.push({ kind: 'fundsRejected', place, reason, answer: options.answer ?? true });
     return this.steps.length - 1;
   }
 
@@ -382,7 +375,7 @@ class BatchRun {
         if (!step.answer) return null;
         return { orderId: step.orderId, outcome: { kind: 'rejected', reason: step.reason } };
       case 'fundsRejected': {
-        const d = this.rejectedDraft(step.place, step.reason, step.timestamp);
+        const d = this.rejectedDraft(step.place, step.reason, step.place.timestamp);
         return step.answer ? this.orderOutcome(d) : null;
       }
       case 'applied':

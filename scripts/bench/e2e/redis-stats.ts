@@ -158,6 +158,7 @@ export async function sampleSlowlog(
     await redis.call('SLOWLOG', 'RESET');
     await redis.call('CONFIG', 'SET', 'slowlog-log-slower-than', '0');
     await sleep(seconds * 1000);
+    // Recording stops before the read: the SLOWLOG GET and what follows are not part of the sample.
     await redis.call('CONFIG', 'SET', 'slowlog-log-slower-than', saved.get('slowlog-log-slower-than')!);
     return parseSlowlog(await redis.call('SLOWLOG', 'GET', String(SAMPLE_SLOWLOG_LENGTH)));
   } finally {
